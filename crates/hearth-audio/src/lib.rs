@@ -1,0 +1,1 @@
+//! hearth-audio (placeholder; see ARCHITECTURE.md).

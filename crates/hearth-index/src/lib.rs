@@ -1,0 +1,1 @@
+//! hearth-index (placeholder; see ARCHITECTURE.md).

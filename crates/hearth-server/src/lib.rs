@@ -1,0 +1,1 @@
+//! hearth-server (placeholder; see ARCHITECTURE.md).

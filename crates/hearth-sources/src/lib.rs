@@ -1,0 +1,1 @@
+//! hearth-sources (placeholder; see ARCHITECTURE.md).

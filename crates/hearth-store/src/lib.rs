@@ -1,0 +1,1 @@
+//! hearth-store (placeholder; see ARCHITECTURE.md).
