@@ -511,7 +511,20 @@ impl Config {
 
     /// The effective configuration as TOML with secrets redacted (`hearth config show`).
     pub fn to_redacted_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_default()
+        let mut shown = self.clone();
+        shown.database_url = redact_url(&shown.database_url);
+        toml::to_string_pretty(&shown).unwrap_or_default()
+    }
+}
+
+/// Hides the password of a URL like `postgres://user:pass@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{}:<redacted>{}", &url[..s + 3], user, &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
     }
 }
 
@@ -639,5 +652,7 @@ mod tests {
         );
         assert!(shown.contains("<redacted>"));
         assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(redact_url("postgres://u:p@h/db"), "postgres://u:<redacted>@h/db");
+        assert_eq!(redact_url("sqlite:./x.db"), "sqlite:./x.db");
     }
 }

@@ -15,5 +15,6 @@ pub mod model;
 pub mod norm;
 pub mod prefs;
 pub mod profile_name;
+pub mod token;
 
 pub use error::CoreError;

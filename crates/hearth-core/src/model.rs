@@ -81,6 +81,8 @@ pub struct Track {
     pub itunes_id: Option<String>,
     pub file_path: Option<String>,
     pub preview_url: Option<String>,
+    /// A player's own URI for the recording (Music Assistant `media_content_id`, `spotify:track:…`).
+    pub provider_uri: Option<String>,
     /// Free-form tags (genres, moods) as a JSON array of strings.
     pub tags: Vec<String>,
     pub norm_key: String,
@@ -103,6 +105,7 @@ pub struct TrackInput {
     pub itunes_id: Option<String>,
     pub file_path: Option<String>,
     pub preview_url: Option<String>,
+    pub provider_uri: Option<String>,
     pub tags: Vec<String>,
 }
 

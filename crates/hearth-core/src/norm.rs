@@ -180,7 +180,7 @@ fn cut_featuring(s: &str) -> String {
 fn fold_punct(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
-    let mut push_word = |w: &str, out: &mut String, pending: &mut bool| {
+    let push_word = |w: &str, out: &mut String, pending: &mut bool| {
         if *pending && !out.is_empty() {
             out.push(' ');
         }

@@ -1,1 +1,42 @@
-//! hearth-store (placeholder; see ARCHITECTURE.md).
+//! `hearth-store` — persistence. Owns the store ports ([`ProfileStore`], [`ListenStore`],
+//! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], together [`Store`]), their two
+//! adapters ([`SqliteStore`], the embedded default in WAL mode, and [`PgStore`] for PostgreSQL),
+//! the append-only migrations of the SPEC §4 data model (`migrations/sqlite`, `migrations/postgres`)
+//! and the durable job queue.
+//!
+//! Depends on `hearth-core` for domain types; knows nothing of HTTP. The backend is chosen from
+//! the database URL by [`open`] (`sqlite:…` or `postgres://…`). Both adapters share one SQL
+//! implementation (`sql.rs`), written in the portable subset of SQL both engines accept, so the
+//! store contract test suite (`tests/it`) holds for both.
+
+#[macro_use]
+mod sql;
+mod error;
+mod ports;
+mod postgres;
+mod sqlite;
+
+pub use error::StoreError;
+pub use ports::*;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use std::sync::Arc;
+
+/// A shared handle to whichever store the URL picked.
+pub type DynStore = Arc<dyn Store>;
+
+/// Opens (creating and migrating when needed) the store named by `url`: `sqlite:<path>` or
+/// `postgres://…` / `postgresql://…`.
+pub async fn open(url: &str) -> Result<DynStore, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url).await?))
+    } else {
+        Err(StoreError::InvalidInput {
+            field: "database_url".into(),
+            reason: format!("{url:?} must start with sqlite: or postgres://"),
+        })
+    }
+}

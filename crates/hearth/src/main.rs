@@ -1,1 +1,76 @@
-fn main() {}
+//! `hearth` — the command-line binary: parses arguments, builds the layered configuration,
+//! picks the concrete adapters (the store from the database URL) and runs one subcommand.
+//! Each subcommand lives in its own file under `cmd/` with its `Args` and `run()`.
+
+mod cmd;
+mod settings;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Hearth — a self-hosted music recommendation engine for your household.
+#[derive(Parser, Debug)]
+#[command(name = "hearth", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: settings::GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  hearth serve                              # start on ./hearth-data/hearth.db, http://127.0.0.1:8321
+  hearth --database postgres://u@db/hearth serve --bind 0.0.0.0:8321
+  hearth config show                        # effective configuration, secrets redacted
+  hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)";
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP server (API, webhook, dashboard).
+    Serve(cmd::serve::Args),
+    /// Manage listener profiles (list, create, ListenBrainz tokens).
+    Profile(cmd::profile::Args),
+    /// Inspect the configuration.
+    Config(cmd::config::Args),
+    /// Run a benchmark.
+    Bench(cmd::bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let settings = match settings::Settings::load(&cli.global, &cli.command) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hearth: configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("hearth: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => cmd::serve::run(settings, args).await,
+            Command::Config(args) => cmd::config::run(settings, args),
+            Command::Profile(args) => cmd::profile::run(settings, args).await,
+            Command::Bench(args) => cmd::bench::run(settings, args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hearth: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

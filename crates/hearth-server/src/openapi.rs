@@ -1,0 +1,42 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations: the router and the document
+//! come from the same `routes!` calls, so they cannot drift apart.
+
+use crate::routes::{health, history, jobs, profiles, tracks};
+use crate::AppState;
+use axum::Json;
+use std::sync::OnceLock;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(info(title = "Hearth", description = "Self-hosted music recommendation engine for a household (haunt-fm compatible API)."))]
+struct ApiDoc;
+
+/// Every documented route.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(health::status))
+        .routes(routes!(history::webhook))
+        .routes(routes!(history::recent))
+        .routes(routes!(profiles::list, profiles::create))
+        .routes(routes!(profiles::get, profiles::delete))
+        .routes(routes!(profiles::get_speakers, profiles::put_speakers))
+        .routes(routes!(profiles::get_preferences, profiles::put_preferences))
+        .routes(routes!(tracks::search))
+        .routes(routes!(tracks::get))
+        .routes(routes!(tracks::feedback))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::get))
+}
+
+/// The document (built once).
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(|| api_router().split_for_parts().1)
+}
+
+pub async fn serve_openapi() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(document())
+}

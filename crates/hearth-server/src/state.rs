@@ -1,0 +1,26 @@
+//! Application state: small, cloneable, everything behind `Arc`.
+
+use crate::ingest::ListenIngest;
+use hearth_core::clock::Clock;
+use hearth_core::config::Config;
+use hearth_store::DynStore;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub ingest: ListenIngest,
+    pub started_at_ms: i64,
+}
+
+impl AppState {
+    /// Builds the state and starts the listen ingest task (needs a Tokio runtime).
+    pub fn new(store: DynStore, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let dedup_window_ms = i64::try_from(config.server.dedup_window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let ingest = ListenIngest::start(store.clone(), dedup_window_ms);
+        let started_at_ms = clock.now_ms();
+        AppState { store, config: Arc::new(config), clock, ingest, started_at_ms }
+    }
+}

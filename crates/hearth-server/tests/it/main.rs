@@ -1,0 +1,7 @@
+//! HTTP behaviour, tested in process (no sockets) through `tower::ServiceExt::oneshot`.
+
+mod errors;
+mod haunt_fm_examples;
+mod listens;
+mod openapi;
+mod support;

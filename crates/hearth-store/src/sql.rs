@@ -1,0 +1,880 @@
+//! The one SQL implementation of the store ports, instantiated for SQLite and PostgreSQL by
+//! [`impl_store!`]. Statements use `$n` placeholders and the SQL subset both engines accept
+//! (`ON CONFLICT`, `RETURNING`, epoch-millisecond BIGINT timestamps, JSON as TEXT). What differs
+//! per engine is passed in: the pools (SQLite has one writer connection), the job-claim statement
+//! and the per-(profile, track) dedup lock (PostgreSQL takes an advisory lock so several server
+//! processes cannot both store a duplicate).
+
+/// Decodes a `profiles` row.
+macro_rules! profile_from_row {
+    ($row:expr) => {{
+        use sqlx::Row;
+        let r = $row;
+        hearth_core::model::Profile {
+            id: hearth_core::ids::ProfileId(r.try_get("id")?),
+            name: r.try_get("name")?,
+            display_name: r.try_get("display_name")?,
+            created_at: r.try_get("created_at")?,
+        }
+    }};
+}
+
+macro_rules! track_from_row {
+    ($row:expr) => {{
+        use sqlx::Row;
+        let r = $row;
+        let tags: String = r.try_get("tags")?;
+        let origin: String = r.try_get("origin")?;
+        let status: String = r.try_get("status")?;
+        hearth_core::model::Track {
+            id: hearth_core::ids::TrackId(r.try_get("id")?),
+            title: r.try_get("title")?,
+            artist: r.try_get("artist")?,
+            album: r.try_get("album")?,
+            duration_ms: r.try_get("duration_ms")?,
+            isrc: r.try_get("isrc")?,
+            mbid: r.try_get("mbid")?,
+            spotify_id: r.try_get("spotify_id")?,
+            itunes_id: r.try_get("itunes_id")?,
+            file_path: r.try_get("file_path")?,
+            preview_url: r.try_get("preview_url")?,
+            provider_uri: r.try_get("provider_uri")?,
+            tags: serde_json::from_str(&tags).map_err(|e| crate::StoreError::Corrupt(format!("tracks.tags: {e}")))?,
+            norm_key: r.try_get("norm_key")?,
+            origin: hearth_core::model::TrackOrigin::parse(&origin)
+                .ok_or_else(|| crate::StoreError::Corrupt(format!("tracks.origin {origin:?}")))?,
+            status: hearth_core::model::TrackStatus::parse(&status)
+                .ok_or_else(|| crate::StoreError::Corrupt(format!("tracks.status {status:?}")))?,
+            added_at: r.try_get("added_at")?,
+        }
+    }};
+}
+
+macro_rules! listen_from_row {
+    ($row:expr, $default_id:expr) => {{
+        use sqlx::Row;
+        let r = $row;
+        let pid: Option<i64> = r.try_get("profile_id")?;
+        let pname: Option<String> = r.try_get("profile_name")?;
+        hearth_core::model::ListenEvent {
+            id: r.try_get("id")?,
+            track_id: hearth_core::ids::TrackId(r.try_get("track_id")?),
+            profile_id: hearth_core::ids::ProfileId(pid.unwrap_or($default_id)),
+            profile: pname.unwrap_or_else(|| hearth_core::profile_name::DEFAULT_PROFILE.to_string()),
+            title: r.try_get("title")?,
+            artist: r.try_get("artist")?,
+            album: r.try_get("album")?,
+            ts: r.try_get("ts")?,
+            source: r.try_get("source")?,
+            speaker_name: r.try_get("speaker_name")?,
+            ms_played: r.try_get("ms_played")?,
+            skipped: r.try_get("skipped")?,
+            reason_end: r.try_get("reason_end")?,
+        }
+    }};
+}
+
+macro_rules! job_from_row {
+    ($row:expr) => {{
+        use sqlx::Row;
+        let r = $row;
+        let status: String = r.try_get("status")?;
+        let payload: String = r.try_get("payload")?;
+        let progress: String = r.try_get("progress")?;
+        let result: Option<String> = r.try_get("result")?;
+        let json = |s: &str, col: &str| {
+            serde_json::from_str::<serde_json::Value>(s).map_err(|e| crate::StoreError::Corrupt(format!("jobs.{col}: {e}")))
+        };
+        crate::ports::Job {
+            id: hearth_core::ids::JobId(r.try_get("id")?),
+            kind: r.try_get("kind")?,
+            payload: json(&payload, "payload")?,
+            status: crate::ports::JobStatus::parse(&status)
+                .ok_or_else(|| crate::StoreError::Corrupt(format!("jobs.status {status:?}")))?,
+            attempts: r.try_get("attempts")?,
+            max_attempts: r.try_get("max_attempts")?,
+            run_after: r.try_get("run_after")?,
+            locked_by: r.try_get("locked_by")?,
+            locked_at: r.try_get("locked_at")?,
+            last_error: r.try_get("last_error")?,
+            progress: json(&progress, "progress")?,
+            result: result.as_deref().map(|s| json(s, "result")).transpose()?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        }
+    }};
+}
+
+/// `$start, $start+1, …` — `n` numbered placeholders.
+pub(crate) fn placeholders(n: usize, start: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+pub(crate) const LISTEN_SELECT: &str = "SELECT l.id, l.track_id, l.profile_id, p.name AS profile_name, t.title, t.artist, t.album, \
+     l.ts, l.source, l.speaker_name, l.ms_played, l.skipped, l.reason_end \
+     FROM listen_events l JOIN tracks t ON t.id = l.track_id LEFT JOIN profiles p ON p.id = l.profile_id";
+
+pub(crate) const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_after, locked_by, locked_at, \
+     last_error, progress, result, created_at, updated_at";
+
+/// Implements every store port for `$store` over database `$db`. The type must provide
+/// `fn w(&self) -> &Pool<$db>` (writes), `fn r(&self) -> &Pool<$db>` (reads), `fn default_id(&self)
+/// -> i64`, `async fn lock_dedup(tx, profile_id, track_id)`, `const CLAIM_SQL` and `const BACKEND`.
+macro_rules! impl_store {
+    ($store:ty, $db:ty) => {
+        use crate::ports::*;
+        use crate::sql::{JOB_COLUMNS, LISTEN_SELECT};
+        use crate::StoreError;
+        use async_trait::async_trait;
+        use hearth_core::clock::UnixMs;
+        use hearth_core::ids::{JobId, ProfileId, TrackId};
+        use hearth_core::model::*;
+        use hearth_core::profile_name::{validate_profile_name, DEFAULT_PROFILE};
+        use sqlx::Row;
+
+        impl $store {
+            async fn resolve_track_tx(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                t: &TrackInput,
+                origin: TrackOrigin,
+                now: UnixMs,
+            ) -> StoreResult<(TrackId, bool)> {
+                if t.title.trim().is_empty() {
+                    return Err(StoreError::InvalidInput { field: "title".into(), reason: "must not be empty".into() });
+                }
+                if t.artist.trim().is_empty() {
+                    return Err(StoreError::InvalidInput { field: "artist".into(), reason: "must not be empty".into() });
+                }
+                let key = t.norm_key();
+                let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM tracks WHERE norm_key = $1")
+                    .bind(&key)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                if let Some(id) = existing {
+                    let has_extra = t.album.is_some()
+                        || t.duration_ms.is_some()
+                        || t.isrc.is_some()
+                        || t.mbid.is_some()
+                        || t.spotify_id.is_some()
+                        || t.itunes_id.is_some()
+                        || t.file_path.is_some()
+                        || t.preview_url.is_some()
+                        || t.provider_uri.is_some();
+                    if has_extra {
+                        // Fill what the row lacks; never overwrite what is known.
+                        sqlx::query(
+                            "UPDATE tracks SET album = COALESCE(album, $2), duration_ms = COALESCE(duration_ms, $3), \
+                             isrc = COALESCE(isrc, $4), mbid = COALESCE(mbid, $5), spotify_id = COALESCE(spotify_id, $6), \
+                             itunes_id = COALESCE(itunes_id, $7), file_path = COALESCE($8, file_path), \
+                             preview_url = COALESCE(preview_url, $9), provider_uri = COALESCE(provider_uri, $10) WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(&t.album)
+                        .bind(t.duration_ms)
+                        .bind(&t.isrc)
+                        .bind(&t.mbid)
+                        .bind(&t.spotify_id)
+                        .bind(&t.itunes_id)
+                        .bind(&t.file_path)
+                        .bind(&t.preview_url)
+                        .bind(&t.provider_uri)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    return Ok((TrackId(id), false));
+                }
+                let tags = serde_json::to_string(&t.tags).unwrap_or_else(|_| "[]".into());
+                let inserted: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO tracks (title, artist, album, duration_ms, isrc, mbid, spotify_id, itunes_id, file_path, \
+                     preview_url, provider_uri, tags, norm_key, origin, status, added_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $15) \
+                     ON CONFLICT (norm_key) DO NOTHING RETURNING id",
+                )
+                .bind(t.title.trim())
+                .bind(t.artist.trim())
+                .bind(&t.album)
+                .bind(t.duration_ms)
+                .bind(&t.isrc)
+                .bind(&t.mbid)
+                .bind(&t.spotify_id)
+                .bind(&t.itunes_id)
+                .bind(&t.file_path)
+                .bind(&t.preview_url)
+                .bind(&t.provider_uri)
+                .bind(tags)
+                .bind(&key)
+                .bind(origin.as_str())
+                .bind(now)
+                .fetch_optional(&mut **tx)
+                .await?;
+                match inserted {
+                    Some(id) => Ok((TrackId(id), true)),
+                    None => {
+                        // Another process inserted it between our SELECT and INSERT.
+                        let id: i64 = sqlx::query_scalar("SELECT id FROM tracks WHERE norm_key = $1")
+                            .bind(&key)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        Ok((TrackId(id), false))
+                    }
+                }
+            }
+
+            async fn profile_by(&self, col: &'static str, value: &str) -> StoreResult<Option<Profile>> {
+                let sql = format!("SELECT id, name, display_name, created_at FROM profiles WHERE {col} = $1");
+                let row = sqlx::query(&sql).bind(value).fetch_optional(self.r()).await?;
+                Ok(match row {
+                    Some(r) => Some(profile_from_row!(r)),
+                    None => None,
+                })
+            }
+        }
+
+        #[async_trait]
+        impl ProfileStore for $store {
+            async fn list_profiles(&self) -> StoreResult<Vec<(Profile, ProfileStats)>> {
+                let rows = sqlx::query("SELECT id, name, display_name, created_at FROM profiles ORDER BY name")
+                    .fetch_all(self.r())
+                    .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let p = profile_from_row!(r);
+                    let stats = self.profile_stats(p.id).await?;
+                    out.push((p, stats));
+                }
+                Ok(out)
+            }
+
+            async fn get_profile(&self, name: &str) -> StoreResult<Option<Profile>> {
+                self.profile_by("name", name).await
+            }
+
+            async fn profile_stats(&self, id: ProfileId) -> StoreResult<ProfileStats> {
+                let is_default = id.0 == self.default_id();
+                let filter = if is_default { "(profile_id = $1 OR profile_id IS NULL)" } else { "profile_id = $1" };
+                let sql = format!(
+                    "SELECT COUNT(*) AS n, COUNT(DISTINCT track_id) AS t, MAX(ts) AS last FROM listen_events WHERE {filter}"
+                );
+                let row = sqlx::query(&sql).bind(id.0).fetch_one(self.r()).await?;
+                let speakers = self.speakers(id).await?;
+                Ok(ProfileStats {
+                    event_count: row.try_get("n")?,
+                    track_count: row.try_get("t")?,
+                    last_listen: row.try_get("last")?,
+                    speakers,
+                })
+            }
+
+            async fn create_profile(&self, name: &str, display_name: Option<&str>, now: UnixMs) -> StoreResult<Profile> {
+                validate_profile_name(name)?;
+                let row = sqlx::query(
+                    "INSERT INTO profiles (name, display_name, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO NOTHING RETURNING id, name, display_name, created_at",
+                )
+                .bind(name)
+                .bind(display_name)
+                .bind(now)
+                .fetch_optional(self.w())
+                .await?;
+                match row {
+                    Some(r) => Ok(profile_from_row!(r)),
+                    None => Err(StoreError::Conflict { what: format!("profile {name:?}") }),
+                }
+            }
+
+            async fn ensure_profile(&self, name: &str, now: UnixMs) -> StoreResult<(Profile, bool)> {
+                if let Some(p) = self.get_profile(name).await? {
+                    return Ok((p, false));
+                }
+                match self.create_profile(name, None, now).await {
+                    Ok(p) => Ok((p, true)),
+                    Err(StoreError::Conflict { .. }) => {
+                        let p = self.get_profile(name).await?.ok_or_else(|| StoreError::not_found(format!("profile {name:?}")))?;
+                        Ok((p, false))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+
+            async fn delete_profile(&self, name: &str) -> StoreResult<()> {
+                if name == DEFAULT_PROFILE {
+                    return Err(StoreError::InvalidInput { field: "name".into(), reason: "the default profile cannot be deleted".into() });
+                }
+                let mut tx = self.w().begin().await?;
+                let id: Option<i64> = sqlx::query_scalar("SELECT id FROM profiles WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(id) = id else {
+                    return Err(StoreError::not_found(format!("profile {name:?}")));
+                };
+                let default_id = self.default_id();
+                for sql in [
+                    "UPDATE listen_events SET profile_id = $2 WHERE profile_id = $1",
+                    "UPDATE feedback SET profile_id = $2 WHERE profile_id = $1",
+                    "UPDATE playlists SET profile_id = $2 WHERE profile_id = $1",
+                ] {
+                    sqlx::query(sql).bind(id).bind(default_id).execute(&mut *tx).await?;
+                }
+                for sql in [
+                    "DELETE FROM speaker_profile_mappings WHERE profile_id = $1",
+                    "DELETE FROM taste_profiles WHERE profile_id = $1",
+                    "DELETE FROM candidates WHERE profile_id = $1",
+                    "DELETE FROM profiles WHERE id = $1",
+                ] {
+                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn speakers(&self, profile: ProfileId) -> StoreResult<Vec<String>> {
+                Ok(sqlx::query_scalar("SELECT speaker_name FROM speaker_profile_mappings WHERE profile_id = $1 ORDER BY speaker_name")
+                    .bind(profile.0)
+                    .fetch_all(self.r())
+                    .await?)
+            }
+
+            async fn set_speakers(&self, profile: ProfileId, speakers: &[String]) -> StoreResult<()> {
+                for (i, s) in speakers.iter().enumerate() {
+                    if s.trim().is_empty() {
+                        return Err(StoreError::InvalidInput { field: format!("speakers[{i}]"), reason: "must not be empty".into() });
+                    }
+                }
+                let mut tx = self.w().begin().await?;
+                sqlx::query("DELETE FROM speaker_profile_mappings WHERE profile_id = $1")
+                    .bind(profile.0)
+                    .execute(&mut *tx)
+                    .await?;
+                for s in speakers {
+                    sqlx::query(
+                        "INSERT INTO speaker_profile_mappings (speaker_name, profile_id) VALUES ($1, $2) \
+                         ON CONFLICT (speaker_name) DO UPDATE SET profile_id = excluded.profile_id",
+                    )
+                    .bind(s.trim())
+                    .bind(profile.0)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn profile_for_speaker(&self, speaker_name: &str) -> StoreResult<Option<Profile>> {
+                let row = sqlx::query(
+                    "SELECT p.id, p.name, p.display_name, p.created_at FROM speaker_profile_mappings m \
+                     JOIN profiles p ON p.id = m.profile_id WHERE m.speaker_name = $1",
+                )
+                .bind(speaker_name.trim())
+                .fetch_optional(self.r())
+                .await?;
+                Ok(match row {
+                    Some(r) => Some(profile_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn preferences(&self, profile: ProfileId) -> StoreResult<serde_json::Value> {
+                let s: Option<String> = sqlx::query_scalar("SELECT preferences FROM profiles WHERE id = $1")
+                    .bind(profile.0)
+                    .fetch_optional(self.r())
+                    .await?;
+                let s = s.ok_or_else(|| StoreError::not_found(format!("profile #{profile}")))?;
+                serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("profiles.preferences: {e}")))
+            }
+
+            async fn set_preferences(&self, profile: ProfileId, prefs: &serde_json::Value) -> StoreResult<()> {
+                let n = sqlx::query("UPDATE profiles SET preferences = $2 WHERE id = $1")
+                    .bind(profile.0)
+                    .bind(prefs.to_string())
+                    .execute(self.w())
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::not_found(format!("profile #{profile}")));
+                }
+                Ok(())
+            }
+
+            async fn set_token_hash(&self, profile: ProfileId, token_hash: &str) -> StoreResult<()> {
+                let n = sqlx::query("UPDATE profiles SET lb_token = $2 WHERE id = $1")
+                    .bind(profile.0)
+                    .bind(token_hash)
+                    .execute(self.w())
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::not_found(format!("profile #{profile}")));
+                }
+                Ok(())
+            }
+
+            async fn profile_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Profile>> {
+                self.profile_by("lb_token", token_hash).await
+            }
+        }
+
+        #[async_trait]
+        impl ListenStore for $store {
+            async fn record_listens(&self, batch: &[NewListen], dedup_window_ms: i64) -> StoreResult<Vec<ListenOutcome>> {
+                let mut out = Vec::with_capacity(batch.len());
+                if batch.is_empty() {
+                    return Ok(out);
+                }
+                let mut tx = self.w().begin().await?;
+                for l in batch {
+                    let (track_id, new_track) = Self::resolve_track_tx(&mut tx, &l.track, TrackOrigin::History, l.ts).await?;
+                    if l.dedup_key.is_none() {
+                        <$store>::lock_dedup(&mut tx, l.profile_id.0, track_id.0).await?;
+                        let dup: Option<i64> = sqlx::query_scalar(
+                            "SELECT id FROM listen_events WHERE profile_id = $1 AND track_id = $2 AND ts > $3 AND ts < $4 LIMIT 1",
+                        )
+                        .bind(l.profile_id.0)
+                        .bind(track_id.0)
+                        .bind(l.ts - dedup_window_ms)
+                        .bind(l.ts + dedup_window_ms)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if dup.is_some() {
+                            out.push(ListenOutcome::Duplicate { track_id });
+                            continue;
+                        }
+                    }
+                    let id: Option<i64> = sqlx::query_scalar(
+                        "INSERT INTO listen_events (track_id, profile_id, ts, source, speaker_name, ms_played, skipped, reason_end, dedup_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+                    )
+                    .bind(track_id.0)
+                    .bind(l.profile_id.0)
+                    .bind(l.ts)
+                    .bind(&l.source)
+                    .bind(&l.speaker_name)
+                    .bind(l.ms_played)
+                    .bind(l.skipped)
+                    .bind(&l.reason_end)
+                    .bind(&l.dedup_key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    out.push(match id {
+                        Some(listen_id) => ListenOutcome::Stored { listen_id, track_id, new_track },
+                        None => ListenOutcome::Duplicate { track_id },
+                    });
+                }
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn import_listens(&self, batch: &[NewListen]) -> StoreResult<ImportOutcome> {
+                let mut out = ImportOutcome::default();
+                if batch.is_empty() {
+                    return Ok(out);
+                }
+                for (i, l) in batch.iter().enumerate() {
+                    if l.dedup_key.is_none() {
+                        return Err(StoreError::InvalidInput { field: format!("batch[{i}].dedup_key"), reason: "imports need a row key".into() });
+                    }
+                    if l.track.title.trim().is_empty() || l.track.artist.trim().is_empty() {
+                        return Err(StoreError::InvalidInput { field: format!("batch[{i}].track"), reason: "title and artist must not be empty".into() });
+                    }
+                }
+                let keys: Vec<String> = batch.iter().map(|l| l.track.norm_key()).collect();
+                let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+                let mut first_of: Vec<usize> = Vec::new();
+                {
+                    let mut seen = std::collections::HashSet::new();
+                    for (i, k) in keys.iter().enumerate() {
+                        if seen.insert(k.as_str()) {
+                            first_of.push(i);
+                        }
+                    }
+                }
+                let mut tx = self.w().begin().await?;
+                // 1. Known tracks, in chunks.
+                for chunk in first_of.chunks(500) {
+                    let sql = format!("SELECT id, norm_key FROM tracks WHERE norm_key IN ({})", crate::sql::placeholders(chunk.len(), 1));
+                    let mut q = sqlx::query(&sql);
+                    for &i in chunk {
+                        q = q.bind(&keys[i]);
+                    }
+                    for r in q.fetch_all(&mut *tx).await? {
+                        let k: String = r.try_get("norm_key")?;
+                        ids.insert(k, r.try_get("id")?);
+                    }
+                }
+                // 2. New tracks, multi-row inserts.
+                let missing: Vec<usize> = first_of.iter().copied().filter(|&i| !ids.contains_key(&keys[i])).collect();
+                const TRACK_COLS: usize = 13;
+                for chunk in missing.chunks(200) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|r| format!("({}, 'history', 'active')", crate::sql::placeholders(TRACK_COLS, 1 + r * TRACK_COLS)))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO tracks (title, artist, album, duration_ms, isrc, mbid, spotify_id, itunes_id, preview_url,                          provider_uri, tags, norm_key, added_at, origin, status) VALUES {} ON CONFLICT (norm_key) DO NOTHING                          RETURNING id, norm_key",
+                        rows.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for &i in chunk {
+                        let t = &batch[i].track;
+                        q = q
+                            .bind(t.title.trim())
+                            .bind(t.artist.trim())
+                            .bind(&t.album)
+                            .bind(t.duration_ms)
+                            .bind(&t.isrc)
+                            .bind(&t.mbid)
+                            .bind(&t.spotify_id)
+                            .bind(&t.itunes_id)
+                            .bind(&t.preview_url)
+                            .bind(&t.provider_uri)
+                            .bind(serde_json::to_string(&t.tags).unwrap_or_else(|_| "[]".into()))
+                            .bind(&keys[i])
+                            .bind(batch[i].ts);
+                    }
+                    for r in q.fetch_all(&mut *tx).await? {
+                        let k: String = r.try_get("norm_key")?;
+                        let id: i64 = r.try_get("id")?;
+                        ids.insert(k, id);
+                        out.new_tracks.push(TrackId(id));
+                    }
+                    // Rows another writer created meanwhile: look them up.
+                    for &i in chunk {
+                        if !ids.contains_key(&keys[i]) {
+                            let id: i64 = sqlx::query_scalar("SELECT id FROM tracks WHERE norm_key = $1")
+                                .bind(&keys[i])
+                                .fetch_one(&mut *tx)
+                                .await?;
+                            ids.insert(keys[i].clone(), id);
+                        }
+                    }
+                }
+                // 3. Listens, multi-row inserts; a stored key makes the row a duplicate.
+                const LISTEN_COLS: usize = 9;
+                let mut stored_keys: std::collections::HashMap<String, (i64, i64)> = std::collections::HashMap::new();
+                for chunk in (0..batch.len()).collect::<Vec<_>>().chunks(300) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|r| format!("({})", crate::sql::placeholders(LISTEN_COLS, 1 + r * LISTEN_COLS)))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO listen_events (track_id, profile_id, ts, source, speaker_name, ms_played, skipped, reason_end, dedup_key)                          VALUES {} ON CONFLICT (dedup_key) DO NOTHING RETURNING id, track_id, dedup_key",
+                        rows.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for &i in chunk {
+                        let l = &batch[i];
+                        q = q
+                            .bind(ids[&keys[i]])
+                            .bind(l.profile_id.0)
+                            .bind(l.ts)
+                            .bind(&l.source)
+                            .bind(&l.speaker_name)
+                            .bind(l.ms_played)
+                            .bind(l.skipped)
+                            .bind(&l.reason_end)
+                            .bind(&l.dedup_key);
+                    }
+                    for r in q.fetch_all(&mut *tx).await? {
+                        let k: String = r.try_get("dedup_key")?;
+                        stored_keys.insert(k, (r.try_get("id")?, r.try_get("track_id")?));
+                    }
+                }
+                tx.commit().await?;
+                for l in batch {
+                    match l.dedup_key.as_ref().and_then(|k| stored_keys.remove(k)) {
+                        Some((id, track)) => out.stored.push((id, TrackId(track))),
+                        None => out.duplicates += 1,
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn recent_listens(&self, profile: Option<ProfileId>, limit: u32) -> StoreResult<Vec<ListenEvent>> {
+                let default_id = self.default_id();
+                let rows = match profile {
+                    None => {
+                        let sql = format!("{LISTEN_SELECT} ORDER BY l.ts DESC, l.id DESC LIMIT $1");
+                        sqlx::query(&sql).bind(i64::from(limit)).fetch_all(self.r()).await?
+                    }
+                    Some(p) => {
+                        let filter = if p.0 == default_id { "(l.profile_id = $1 OR l.profile_id IS NULL)" } else { "l.profile_id = $1" };
+                        let sql = format!("{LISTEN_SELECT} WHERE {filter} ORDER BY l.ts DESC, l.id DESC LIMIT $2");
+                        sqlx::query(&sql).bind(p.0).bind(i64::from(limit)).fetch_all(self.r()).await?
+                    }
+                };
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(listen_from_row!(r, default_id));
+                }
+                Ok(out)
+            }
+
+            async fn listens_of_profile(&self, profile: ProfileId) -> StoreResult<Vec<ListenEvent>> {
+                let default_id = self.default_id();
+                let filter = if profile.0 == default_id { "(l.profile_id = $1 OR l.profile_id IS NULL)" } else { "l.profile_id = $1" };
+                let sql = format!("{LISTEN_SELECT} WHERE {filter} ORDER BY l.ts, l.id");
+                let rows = sqlx::query(&sql).bind(profile.0).fetch_all(self.r()).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(listen_from_row!(r, default_id));
+                }
+                Ok(out)
+            }
+        }
+
+        #[async_trait]
+        impl TrackStore for $store {
+            async fn get_track(&self, id: TrackId) -> StoreResult<Option<Track>> {
+                let row = sqlx::query("SELECT * FROM tracks WHERE id = $1").bind(id.0).fetch_optional(self.r()).await?;
+                Ok(match row {
+                    Some(r) => Some(track_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn upsert_track(&self, input: &TrackInput, origin: TrackOrigin, now: UnixMs) -> StoreResult<(TrackId, bool)> {
+                let mut tx = self.w().begin().await?;
+                let r = Self::resolve_track_tx(&mut tx, input, origin, now).await?;
+                tx.commit().await?;
+                Ok(r)
+            }
+
+            async fn search_tracks(&self, query: &str, limit: u32) -> StoreResult<Vec<Track>> {
+                let escaped = query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                let pattern = format!("%{escaped}%");
+                let rows = sqlx::query(
+                    "SELECT * FROM tracks WHERE LOWER(title) LIKE $1 ESCAPE '\\' OR LOWER(artist) LIKE $1 ESCAPE '\\' \
+                     OR LOWER(COALESCE(album, '')) LIKE $1 ESCAPE '\\' ORDER BY artist, title LIMIT $2",
+                )
+                .bind(pattern)
+                .bind(i64::from(limit))
+                .fetch_all(self.r())
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(track_from_row!(r));
+                }
+                Ok(out)
+            }
+        }
+
+        #[async_trait]
+        impl FeedbackStore for $store {
+            async fn add_feedback(&self, f: &Feedback) -> StoreResult<i64> {
+                if let Some(r) = f.rating {
+                    if !(0.0..=1.0).contains(&r) {
+                        return Err(StoreError::InvalidInput { field: "rating".into(), reason: format!("{r} is outside [0.0, 1.0]") });
+                    }
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO feedback (profile_id, track_id, kind, rating, vibe, ts) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(f.profile_id.0)
+                .bind(f.track_id.0)
+                .bind(f.kind.as_str())
+                .bind(f.rating)
+                .bind(&f.vibe)
+                .bind(f.ts)
+                .fetch_one(self.w())
+                .await?;
+                Ok(id)
+            }
+
+            async fn feedback_of_profile(&self, profile: ProfileId) -> StoreResult<Vec<Feedback>> {
+                let rows = sqlx::query("SELECT profile_id, track_id, kind, rating, vibe, ts FROM feedback WHERE profile_id = $1 ORDER BY ts, id")
+                    .bind(profile.0)
+                    .fetch_all(self.r())
+                    .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let kind: String = r.try_get("kind")?;
+                    out.push(Feedback {
+                        profile_id: ProfileId(r.try_get("profile_id")?),
+                        track_id: TrackId(r.try_get("track_id")?),
+                        kind: FeedbackKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("feedback.kind {kind:?}")))?,
+                        rating: r.try_get("rating")?,
+                        vibe: r.try_get("vibe")?,
+                        ts: r.try_get("ts")?,
+                    });
+                }
+                Ok(out)
+            }
+        }
+
+        #[async_trait]
+        impl JobStore for $store {
+            async fn enqueue(&self, job: &NewJob, now: UnixMs) -> StoreResult<JobId> {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_after, progress, dedup_key, created_at, updated_at) \
+                     VALUES ($1, $2, 'queued', 0, $3, $4, '{}', $5, $6, $6) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+                )
+                .bind(&job.kind)
+                .bind(job.payload.to_string())
+                .bind(job.max_attempts.max(1))
+                .bind(job.run_after)
+                .bind(&job.dedup_key)
+                .bind(now)
+                .fetch_optional(self.w())
+                .await?;
+                match id {
+                    Some(id) => Ok(JobId(id)),
+                    None => {
+                        let id: i64 = sqlx::query_scalar("SELECT id FROM jobs WHERE dedup_key = $1")
+                            .bind(&job.dedup_key)
+                            .fetch_one(self.r())
+                            .await?;
+                        Ok(JobId(id))
+                    }
+                }
+            }
+
+            async fn claim(&self, kinds: &[&str], worker: &str, now: UnixMs) -> StoreResult<Option<Job>> {
+                if kinds.is_empty() {
+                    return Ok(None);
+                }
+                let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 3)).collect();
+                let sql = <$store>::CLAIM_SQL.replace("{kinds}", &placeholders.join(", ")).replace("{cols}", JOB_COLUMNS);
+                let mut q = sqlx::query(&sql).bind(worker).bind(now);
+                for k in kinds {
+                    q = q.bind(*k);
+                }
+                let row = q.fetch_optional(self.w()).await?;
+                Ok(match row {
+                    Some(r) => Some(job_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn heartbeat(&self, id: JobId, worker: &str, progress: &serde_json::Value, now: UnixMs) -> StoreResult<()> {
+                let n = sqlx::query(
+                    "UPDATE jobs SET locked_at = $3, progress = $4, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+                )
+                .bind(id.0)
+                .bind(worker)
+                .bind(now)
+                .bind(progress.to_string())
+                .execute(self.w())
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::Conflict { what: format!("job {id} is not held by {worker}") });
+                }
+                Ok(())
+            }
+
+            async fn complete(&self, id: JobId, worker: &str, result: &serde_json::Value, now: UnixMs) -> StoreResult<()> {
+                let n = sqlx::query(
+                    "UPDATE jobs SET status = 'done', result = $3, locked_by = NULL, locked_at = NULL, updated_at = $4 \
+                     WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+                )
+                .bind(id.0)
+                .bind(worker)
+                .bind(result.to_string())
+                .bind(now)
+                .execute(self.w())
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::Conflict { what: format!("job {id} is not held by {worker}") });
+                }
+                Ok(())
+            }
+
+            async fn fail(&self, id: JobId, worker: &str, error: &str, retry_at: UnixMs, now: UnixMs) -> StoreResult<JobStatus> {
+                let status: Option<String> = sqlx::query_scalar(
+                    "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
+                     run_after = $4, last_error = $3, locked_by = NULL, locked_at = NULL, updated_at = $5 \
+                     WHERE id = $1 AND locked_by = $2 AND status = 'running' RETURNING status",
+                )
+                .bind(id.0)
+                .bind(worker)
+                .bind(error)
+                .bind(retry_at)
+                .bind(now)
+                .fetch_optional(self.w())
+                .await?;
+                let status = status.ok_or_else(|| StoreError::Conflict { what: format!("job {id} is not held by {worker}") })?;
+                JobStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("jobs.status {status:?}")))
+            }
+
+            async fn requeue_stale(&self, stale_before: UnixMs, now: UnixMs) -> StoreResult<u64> {
+                Ok(sqlx::query(
+                    "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
+                     last_error = COALESCE(last_error, 'worker lost (lease expired)'), locked_by = NULL, locked_at = NULL, \
+                     updated_at = $2 WHERE status = 'running' AND locked_at < $1",
+                )
+                .bind(stale_before)
+                .bind(now)
+                .execute(self.w())
+                .await?
+                .rows_affected())
+            }
+
+            async fn get_job(&self, id: JobId) -> StoreResult<Option<Job>> {
+                let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+                let row = sqlx::query(&sql).bind(id.0).fetch_optional(self.r()).await?;
+                Ok(match row {
+                    Some(r) => Some(job_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn list_jobs(&self, limit: u32) -> StoreResult<Vec<Job>> {
+                let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT $1");
+                let rows = sqlx::query(&sql).bind(i64::from(limit)).fetch_all(self.r()).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(job_from_row!(r));
+                }
+                Ok(out)
+            }
+        }
+
+        #[async_trait]
+        impl StatusStore for $store {
+            async fn ping(&self) -> StoreResult<()> {
+                let _: i64 = sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(self.r()).await?;
+                Ok(())
+            }
+
+            async fn status_counts(&self) -> StoreResult<StatusCounts> {
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM listen_events) AS listens, (SELECT COUNT(*) FROM tracks) AS tracks, \
+                     (SELECT COUNT(DISTINCT track_id) FROM audio_features) AS analysed, \
+                     (SELECT COUNT(*) FROM jobs WHERE status = 'queued') AS queued, \
+                     (SELECT COUNT(*) FROM jobs WHERE status = 'running') AS running, \
+                     (SELECT COUNT(*) FROM jobs WHERE status = 'failed') AS failed, \
+                     (SELECT COUNT(*) FROM candidates WHERE status IN ('pending', 'trial')) AS candidates, \
+                     (SELECT COUNT(*) FROM profiles) AS profiles, (SELECT COUNT(*) FROM feedback) AS feedback, \
+                     (SELECT MAX(updated_at) FROM jobs WHERE kind = 'discover' AND status = 'done') AS last_discovery",
+                )
+                .fetch_one(self.r())
+                .await?;
+                let emb = sqlx::query("SELECT model, COUNT(*) AS n FROM embeddings GROUP BY model ORDER BY model")
+                    .fetch_all(self.r())
+                    .await?;
+                let mut embeddings = Vec::with_capacity(emb.len());
+                for r in emb {
+                    embeddings.push((r.try_get("model")?, r.try_get("n")?));
+                }
+                Ok(StatusCounts {
+                    listens: row.try_get("listens")?,
+                    tracks: row.try_get("tracks")?,
+                    analysed: row.try_get("analysed")?,
+                    queued_jobs: row.try_get("queued")?,
+                    running_jobs: row.try_get("running")?,
+                    failed_jobs: row.try_get("failed")?,
+                    candidates: row.try_get("candidates")?,
+                    profiles: row.try_get("profiles")?,
+                    feedback: row.try_get("feedback")?,
+                    embeddings,
+                    last_discovery_run: row.try_get("last_discovery")?,
+                })
+            }
+
+            fn backend(&self) -> &'static str {
+                <$store>::BACKEND
+            }
+        }
+    };
+}
+
+

@@ -1,0 +1,5 @@
+//! End-to-end tests of the `hearth` binary: real processes, real sockets on loopback.
+
+mod cli;
+mod durability;
+mod support;
