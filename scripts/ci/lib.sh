@@ -37,13 +37,20 @@ ci_apt_get() {
         "$@"
 }
 
-# apt-get update, retried once: mirrors occasionally answer mid-sync.
+# apt-get update, retried once: mirrors occasionally answer mid-sync. Done at
+# most once per script run unless a caller changes the sources (and then
+# resets CI_APT_UPDATED to 0).
+CI_APT_UPDATED=0
 ci_apt_update() {
+    if [ "$CI_APT_UPDATED" -eq 1 ]; then
+        return 0
+    fi
     ci_log "apt-get update"
     if ! ci_apt_get update -qq >&2; then
         sleep 5
         ci_apt_get update -qq >&2 || ci_die "apt-get update failed"
     fi
+    CI_APT_UPDATED=1
 }
 
 # Install Debian packages without recommends, after an apt-get update, with

@@ -59,6 +59,7 @@ ensure_trixie_source_list() {
         return 0
     fi
     ci_log "adding trixie deb-src entry (source packages only) in $TRIXIE_SRC_LIST"
+    CI_APT_UPDATED=0
     cat >"$TRIXIE_SRC_LIST" <<'EOF'
 # Written by hearth scripts/ci/postgres.sh to build pgvector from Debian's
 # source package. deb-src ONLY: never add a binary (deb) trixie entry here.
@@ -81,14 +82,19 @@ install_pgvector() {
         return 0
     fi
     local t0=$SECONDS
-    ci_ensure_pkgs "postgresql-server-dev-$PG_MAJOR" dpkg-dev make gcc
-
     local build_root="$CI_CACHE_DIR/pgvector"
     mkdir -p "$build_root"
     local src
     src="$(find "$build_root" -mindepth 1 -maxdepth 1 -type d -name 'pgvector-*' | sort -V | tail -n 1)"
+    local need_source=0
     if [ -z "$src" ] || [ ! -f "$src/Makefile" ] || [ ! -f "$src/vector.control" ]; then
+        need_source=1
+        # Before the install below, so that its one apt-get update covers it.
         ensure_trixie_source_list
+    fi
+    ci_ensure_pkgs "postgresql-server-dev-$PG_MAJOR" dpkg-dev make gcc
+
+    if [ "$need_source" -eq 1 ]; then
         ci_apt_update
         # Start from a clean directory: a half-finished earlier download must
         # not be mistaken for a source tree.
@@ -102,8 +108,12 @@ install_pgvector() {
         ci_log "reusing cached pgvector source $src"
     fi
     ci_log "building $(basename -- "$src") for PostgreSQL $PG_MAJOR"
-    make -C "$src" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >&2 || ci_die "pgvector build failed"
-    make -C "$src" install PG_CONFIG="$PG_CONFIG" >&2 || ci_die "pgvector install failed"
+    local build_log="$CI_CACHE_DIR/pgvector-build.log"
+    if ! { make -C "$src" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" &&
+        make -C "$src" install PG_CONFIG="$PG_CONFIG"; } >"$build_log" 2>&1; then
+        tail -n 40 "$build_log" >&2
+        ci_die "pgvector build/install failed (full log: $build_log)"
+    fi
     { [ -f "$VECTOR_CONTROL" ] && [ -f "$VECTOR_SO" ]; } || ci_die "pgvector installed but $VECTOR_CONTROL or $VECTOR_SO is missing"
     ci_log "pgvector built and installed in $((SECONDS - t0)) s"
     ci_unlock
