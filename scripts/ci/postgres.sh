@@ -99,6 +99,10 @@ install_pgvector() {
         # Start from a clean directory: a half-finished earlier download must
         # not be mistaken for a source tree.
         find "$build_root" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
+        # apt downloads as the unprivileged _apt user when it can write here.
+        if id _apt >/dev/null 2>&1; then
+            chown _apt "$build_root"
+        fi
         ci_log "apt-get source pgvector (Debian trixie) into $build_root"
         (cd "$build_root" && ci_apt_get source -qq pgvector >&2) ||
             ci_die "apt-get source pgvector failed"
