@@ -17,6 +17,10 @@ ci_die() {
     exit 1
 }
 
+# Turn interrupts into a normal exit so EXIT traps (cleanup) always run.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 # Cache for downloaded/built sources that should survive between runs.
 CI_CACHE_DIR="${HEARTH_CI_CACHE:-/var/cache/hearth-ci}"
 
@@ -65,6 +69,8 @@ ci_apt_install() {
         printf '#!/bin/sh\n# temporary, written by hearth scripts/ci/lib.sh\nexit 101\n' >"$policy"
         chmod 0755 "$policy"
         created_policy=1
+        # Do not leave it behind if the install is interrupted.
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     fi
     ci_log "apt-get install --no-install-recommends $*"
     # dpkg is chatty even with -qq; keep its output out of the test log unless
@@ -74,6 +80,7 @@ ci_apt_install() {
     ci_apt_get install -y -qq --no-install-recommends "$@" >"$out" 2>&1 || rc=$?
     if [ "$created_policy" -eq 1 ]; then
         rm -f "$policy"
+        trap - EXIT
     fi
     if [ "$rc" -ne 0 ]; then
         tail -n 40 "$out" >&2
