@@ -283,12 +283,10 @@ impl ConfigBuilder {
                 .map(|(k, _)| k.clone())
                 .filter(|s| rest.starts_with(&format!("{s}_")))
                 .max_by_key(|s| s.len());
-            match section {
-                Some(s) => {
-                    let key = &rest[s.len() + 1..];
-                    self = self.set(&format!("{s}.{key}"), &value, &name)?;
-                }
-                None => {} // Not a config variable (e.g. HEARTH_TEST_PG_URL): ignore.
+            // Anything else (e.g. HEARTH_TEST_PG_URL) is not a config variable: ignore it.
+            if let Some(s) = section {
+                let key = &rest[s.len() + 1..];
+                self = self.set(&format!("{s}.{key}"), &value, &name)?;
             }
         }
         Ok(self)
@@ -409,9 +407,7 @@ impl Config {
         }
         let url = &self.database_url;
         if !url.is_empty()
-            && !(url.starts_with("sqlite:")
-                || url.starts_with("postgres://")
-                || url.starts_with("postgresql://"))
+            && !["sqlite:", "postgres://", "postgresql://"].iter().any(|p| url.starts_with(p))
         {
             return Err(CoreError::invalid(
                 "database_url",
@@ -498,8 +494,7 @@ impl Config {
             ));
         }
         if !self.home_assistant.url.is_empty()
-            && !(self.home_assistant.url.starts_with("http://")
-                || self.home_assistant.url.starts_with("https://"))
+            && !["http://", "https://"].iter().any(|p| self.home_assistant.url.starts_with(p))
         {
             return Err(CoreError::invalid(
                 "home_assistant.url",

@@ -20,6 +20,8 @@ pub struct WebhookListen {
     pub album: Option<String>,
     /// Room / device name used for speaker→profile attribution, e.g. "Study speaker".
     pub speaker_name: Option<String>,
+    /// The player entity (e.g. `media_player.study_speaker_2`); used for attribution when no
+    /// `speaker_name` is given, so entities can be mapped like names.
     pub speaker_entity: Option<String>,
     /// Explicit profile; created on the fly when unknown (valid names only).
     pub profile: Option<String>,
@@ -94,7 +96,7 @@ pub async fn webhook(State(state): State<AppState>, ApiJson(body): ApiJson<Webho
         })?;
         let (p, created) = state.store.ensure_profile(name, now).await?;
         (p, "explicit", created)
-    } else if let Some(p) = match non_empty(&body.speaker_name) {
+    } else if let Some(p) = match non_empty(&body.speaker_name).or(non_empty(&body.speaker_entity)) {
         Some(speaker) => state.store.profile_for_speaker(speaker).await?,
         None => None,
     } {
@@ -125,7 +127,7 @@ pub async fn webhook(State(state): State<AppState>, ApiJson(body): ApiJson<Webho
         profile_id: profile.id,
         ts,
         source: non_empty(&body.source).unwrap_or("webhook").to_string(),
-        speaker_name: non_empty(&body.speaker_name).map(str::to_string),
+        speaker_name: non_empty(&body.speaker_name).or(non_empty(&body.speaker_entity)).map(str::to_string),
         ms_played: body.ms_played,
         skipped: body.skipped.unwrap_or(false) || short_play,
         reason_end: None,
