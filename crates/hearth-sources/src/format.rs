@@ -347,34 +347,37 @@ fn sniff_text(body: &[u8], is_whole_file: bool) -> Result<Detected, String> {
     {
         return Ok(text_layout(Format::Spinitron));
     }
-    // Last.fm: headerless 4-column rows whose last column is a Last.fm date (or empty).
+    // Last.fm: headerless 4-column rows whose last column is a Last.fm date (or empty). A few
+    // bad rows must not hide the format (they are rejected row by row), so: most sampled rows
+    // have 4 columns, and at least one carries a valid date.
     let mut dated = 0;
+    let mut four = 0;
     let mut rows = 0;
+    let mut widths = Vec::new();
     for line in lines.iter().take(50) {
         let Some(fields) = split_csv(line) else { break };
         if rows == 0 && header_has(&fields, &["artist", "album", "track", "date"]) {
             continue;
         }
+        rows += 1;
+        widths.push(fields.len());
         if fields.len() != 4 {
-            return Err(format!(
-                "CSV without a recognised header (a row has {} columns; Last.fm CSV has 4, \
-                 Libre.fm needs an Artist,Track,Time header)",
-                fields.len()
-            ));
+            continue;
         }
-        let date = fields[3].trim();
-        if !date.is_empty() {
-            if crate::timestamp::parse_lastfm_date(date).is_none() {
-                return Err(format!(
-                    "CSV whose 4th column is not a Last.fm date ({date:?})"
-                ));
-            }
+        four += 1;
+        if crate::timestamp::parse_lastfm_date(fields[3].trim()).is_some() {
             dated += 1;
         }
-        rows += 1;
     }
-    if dated > 0 {
+    if dated > 0 && four * 2 > rows {
         return Ok(text_layout(Format::LastfmCsv));
+    }
+    if rows > 0 && four * 2 <= rows {
+        widths.dedup();
+        return Err(format!(
+            "CSV without a recognised header (rows have {widths:?} columns; Last.fm CSV has 4 \
+             ending in a date, Libre.fm needs an Artist,Track,Time header)"
+        ));
     }
     Err("text in no supported format".into())
 }

@@ -157,7 +157,11 @@ impl<R: BufRead> JsonElements<R> {
                     let line = self.line;
                     if let Err(e) = self.scan_value() {
                         self.state = State::Done;
-                        return Err(e);
+                        // Point at where the broken element starts, not where reading stopped.
+                        return Err(match e {
+                            ScanError::Syntax { reason, .. } => ScanError::Syntax { line, reason },
+                            io => io,
+                        });
                     }
                     self.skip_ws()?;
                     match self.peek()? {

@@ -50,12 +50,18 @@ pub(crate) fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<boo
     })
 }
 
-/// The short form of a serde_json error for a row rejection ("missing field `ts` at line 1").
+/// A serde_json error as a row rejection reason. serde's own "at line L column C" is dropped:
+/// it counts from the start of the row, which the row's location already pins down.
 pub(crate) fn json_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(p) => &text[..p],
+        None => &text,
+    };
     match e.classify() {
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            format!("not valid JSON: {e}")
+            format!("not valid JSON: {text}")
         }
-        _ => e.to_string(),
+        _ => text.to_string(),
     }
 }
