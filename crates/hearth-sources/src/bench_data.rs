@@ -275,6 +275,16 @@ pub fn peak_rss_bytes() -> io::Result<u64> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no VmHWM in /proc/self/status"))
 }
 
+/// CPU time this thread has run, in ns (Linux `/proc/thread-self/schedstat`): on a shared
+/// machine wall-clock throughput measures the neighbours as much as the code.
+pub fn thread_cpu_ns() -> io::Result<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    s.split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unexpected schedstat format"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,14 +311,4 @@ mod tests {
         assert_eq!(rfc3339_secs(1_677_324_037_000), "2023-02-25T11:20:37Z");
         assert_eq!(rfc3339_secs(0), "1970-01-01T00:00:00Z");
     }
-}
-
-/// CPU time this thread has run, in ns (Linux `/proc/thread-self/schedstat`): on a shared
-/// machine wall-clock throughput measures the neighbours as much as the code.
-pub fn thread_cpu_ns() -> io::Result<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat")?;
-    s.split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unexpected schedstat format"))
 }
