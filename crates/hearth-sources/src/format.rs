@@ -183,7 +183,9 @@ fn classify_keys(obj: &serde_json::Map<String, serde_json::Value>) -> Option<For
         Some(Format::SpotifyExtended)
     } else if has("endTime") && has("msPlayed") {
         Some(Format::SpotifyAccount)
-    } else if has("listened_at") || has("track_metadata") {
+    } else if has("listened_at") {
+        // `track_metadata` alone is not enough: ListenBrainz's export zip also holds feedback
+        // and pin files whose lines carry track_metadata but are not listens.
         Some(Format::ListenBrainz)
     } else if has("timeMs") && (has("track") || has("artist")) {
         Some(Format::PanoScrobbler)
@@ -441,6 +443,7 @@ mod tests {
     #[case("[]")]
     #[case("[1,2]")]
     #[case("{\"a\":1}")]
+    #[case("{\"score\":1,\"track_metadata\":{}}\n")]
     #[case("Never,Gonna,Give,You,Up\nNever,Gonna,Let,You,Down\n")]
     #[case("hello world")]
     #[case("PK\u{3}\u{4}\u{0}\u{0}")]

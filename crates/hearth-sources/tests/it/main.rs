@@ -5,6 +5,7 @@ mod detection;
 mod fuzz;
 mod lb_submit;
 mod real_samples;
+mod roundtrip;
 mod walk;
 
 use std::collections::BTreeSet;
