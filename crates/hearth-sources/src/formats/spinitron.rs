@@ -24,8 +24,7 @@ fn parse_time(s: &str) -> Option<i64> {
     if let Some(ms) = crate::timestamp::parse_rfc3339(s) {
         return Some(ms);
     }
-    let b = s.as_bytes();
-    if b.len() > 5 {
+    if s.len() > 5 && s.is_char_boundary(s.len() - 5) {
         let (head, off) = s.split_at(s.len() - 5);
         let ob = off.as_bytes();
         if (ob[0] == b'+' || ob[0] == b'-') && ob[1..].iter().all(u8::is_ascii_digit) {
@@ -100,5 +99,7 @@ mod tests {
             Some(1_725_523_387_000)
         );
         assert_eq!(super::parse_time("INVALID-TIMESTAMP"), None);
+        // Regression: a multi-byte character near the end used to panic the offset split.
+        assert_eq!(super::parse_time("2024-09-05T03:0é"), None);
     }
 }

@@ -10,7 +10,7 @@ fn drain(name: &str, bytes: &[u8], request: FormatRequest) {
 }
 
 /// Inputs that get past detection, then break: valid openings followed by arbitrary bytes.
-const OPENINGS: [&str; 8] = [
+const OPENINGS: [&str; 9] = [
     "[{\"ts\":\"2023-01-01T00:00:00Z\",\"ms_played\":1,",
     "[{\"endTime\":\"2023-01-01 00:00\",\"msPlayed\":1,",
     "{\"listened_at\":1600000000,\"track_metadata\":{}}\n",
@@ -19,6 +19,7 @@ const OPENINGS: [&str; 8] = [
     "+ACM- x\nArtist,Track,Album,Time\n",
     "a,b,c,31 Jan 2021 20:15\n",
     "{\"maloja\":{},\"scrobbles\":[",
+    "\"DJ Name\",\"x\"\n\nDate-time,Artist,Song,Release\n",
 ];
 
 proptest! {
@@ -28,6 +29,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         drain("x.json", &bytes, FormatRequest::Auto);
         drain("x.csv", &bytes, FormatRequest::Exact(Format::LastfmCsv));
+        let _ = hearth_sources::parse_submit_listens(&bytes, 1_700_000_000_000);
     }
 
     #[test]
