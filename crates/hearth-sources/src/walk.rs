@@ -122,6 +122,30 @@ fn walk_dir(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Impo
 
 /// Calls `f` with each export file under `paths`, in order, and returns the files passed over.
 /// Errors from `f` stop the walk and are returned as they are.
+///
+/// ```no_run
+/// use hearth_sources::{for_each_input, FileSummary, FormatRequest, ImportError, Row};
+/// let paths = vec![std::path::PathBuf::from("my_spotify_data.zip")];
+/// let mut summaries = Vec::new();
+/// let ignored = for_each_input(&paths, |entry| -> Result<(), ImportError> {
+///     let in_container = entry.in_container;
+///     let rows = match entry.open_rows(FormatRequest::Auto) {
+///         Err(ImportError::UnsupportedFormat { .. } | ImportError::WrongFormat { .. })
+///             if in_container => return Ok(()), // not an export file: ignore it
+///         r => r?,
+///     };
+///     let mut summary = FileSummary::new(rows.file(), Some(rows.format()));
+///     for row in rows {
+///         summary.record(&row);
+///         if let Ok(Row::Listen(listen)) = row {
+///             let _keyed_by = listen.row_key; // store it, in batches
+///         }
+///     }
+///     summaries.push(summary);
+///     Ok(())
+/// })?;
+/// # Ok::<(), ImportError>(())
+/// ```
 pub fn for_each_input<E, F>(paths: &[PathBuf], mut f: F) -> Result<Vec<IgnoredFile>, E>
 where
     E: From<ImportError>,
