@@ -1,0 +1,197 @@
+//! HetRec 2011 Last.fm 2K: loading and the SPEC §14 leave-one-out run.
+
+use crate::baselines::als::{AlsParams, ImplicitAls};
+use crate::baselines::itemknn::ItemKnn;
+use crate::baselines::popular::MostPopular;
+use crate::error::EvalError;
+use crate::evaluate::{evaluate, Scorer};
+use crate::interactions::Interactions;
+use crate::report::{EvalReport, RankerResult};
+use crate::split::{leave_one_out, LeaveOneOut};
+use crate::EvalOptions;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+/// The protocol text reported with every HetRec run.
+pub const PROTOCOL: &str = "HetRec 2011 Last.fm 2K, leave-one-out: users with >= 2 artists (1,884 of 1,892) \
+in ascending userID order; one held-out artist per user drawn with CPython random.Random(seed=2011).choice over \
+the user's artists in ascending artistID order (MT19937, init_by_array seeding, _randbelow rejection; play \
+weights ignored). Candidates: all 17,632 artists of user_artists.dat except the user's training artists. \
+Ranking by score descending, ties by artistID ascending. HR@10 and NDCG@10 (1/log2(rank+2)) averaged over \
+users. MostPopular = distinct training users per artist; ItemKNN = cosine on the binarised training matrix, \
+all neighbours, score = sum of similarities to the user's training artists. Tag vectors exclude each \
+user's own tag assignments on their held-out artist.";
+
+/// Names of the rankers a full run reports, in table order.
+pub const RANKERS: &[&str] = &["most-popular", "item-knn", "als"];
+/// The rankers of the fast mode (reference baselines only, still all users).
+pub const FAST_RANKERS: &[&str] = &["most-popular", "item-knn"];
+
+/// The loaded dataset, with dense indices in ascending raw-id order.
+pub struct HetrecData {
+    /// Raw userIDs by user index.
+    pub user_ids: Vec<u32>,
+    /// Raw artistIDs by item index.
+    pub artist_ids: Vec<u32>,
+    /// Plays per (user, artist).
+    pub plays: Interactions,
+    /// Tag assignments `(user index, item index, tagID)` on artists present in `plays`.
+    pub tag_assignments: Vec<(u32, u32, u32)>,
+}
+
+fn parse_tsv(
+    path: &Path,
+    columns: usize,
+    mut row: impl FnMut(&[u32]) -> Result<(), String>,
+) -> Result<(), EvalError> {
+    let text = EvalError::read_to_string(path)?;
+    let mut fields = Vec::with_capacity(columns);
+    for (n, line) in text.lines().enumerate().skip(1) {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            continue;
+        }
+        fields.clear();
+        for f in line.split('\t') {
+            fields.push(f.trim().parse::<u32>().map_err(|e| EvalError::Parse {
+                path: path.to_path_buf(),
+                line: n + 1,
+                reason: format!("field {:?}: {e}", f),
+            })?);
+        }
+        if fields.len() < columns {
+            return Err(EvalError::Parse {
+                path: path.to_path_buf(),
+                line: n + 1,
+                reason: format!(
+                    "expected {columns} tab-separated fields, got {}",
+                    fields.len()
+                ),
+            });
+        }
+        row(&fields).map_err(|reason| EvalError::Parse {
+            path: path.to_path_buf(),
+            line: n + 1,
+            reason,
+        })?;
+    }
+    Ok(())
+}
+
+impl HetrecData {
+    /// Reads `user_artists.dat` and `user_taggedartists.dat` from `dir`.
+    pub fn load(dir: &Path) -> Result<Self, EvalError> {
+        let mut raw: BTreeMap<u32, BTreeMap<u32, f32>> = BTreeMap::new();
+        parse_tsv(&dir.join("user_artists.dat"), 3, |f| {
+            if raw
+                .entry(f[0])
+                .or_default()
+                .insert(f[1], f[2] as f32)
+                .is_some()
+            {
+                return Err(format!("duplicate (user {}, artist {})", f[0], f[1]));
+            }
+            Ok(())
+        })?;
+        if raw.is_empty() {
+            return Err(EvalError::invalid("user_artists.dat", "no interactions"));
+        }
+        let user_ids: Vec<u32> = raw.keys().copied().collect();
+        let mut artist_ids: Vec<u32> = raw.values().flat_map(|m| m.keys().copied()).collect();
+        artist_ids.sort_unstable();
+        artist_ids.dedup();
+        let item_of = |a: u32| artist_ids.binary_search(&a).ok().map(|i| i as u32);
+        let rows = raw
+            .values()
+            .map(|m| {
+                m.iter()
+                    .map(|(&a, &w)| (item_of(a).expect("known"), w))
+                    .collect()
+            })
+            .collect();
+        let plays = Interactions::from_rows(artist_ids.len(), rows);
+
+        let mut tag_assignments = Vec::new();
+        parse_tsv(&dir.join("user_taggedartists.dat"), 3, |f| {
+            if let (Ok(u), Some(i)) = (user_ids.binary_search(&f[0]), item_of(f[1])) {
+                tag_assignments.push((u as u32, i, f[2]));
+            }
+            // Tags on artists nobody played (or by users without plays) cannot affect ranking.
+            Ok(())
+        })?;
+        Ok(HetrecData {
+            user_ids,
+            artist_ids,
+            plays,
+            tag_assignments,
+        })
+    }
+}
+
+fn check_rankers(
+    opts: &EvalOptions,
+    known: &[&str],
+    default: &[&str],
+) -> Result<Vec<String>, EvalError> {
+    match &opts.rankers {
+        None => Ok(default.iter().map(|s| s.to_string()).collect()),
+        Some(list) => {
+            for name in list {
+                if !known.contains(&name.as_str()) {
+                    return Err(EvalError::invalid(
+                        "rankers",
+                        format!("unknown ranker `{name}`; known: {}", known.join(", ")),
+                    ));
+                }
+            }
+            Ok(list.clone())
+        }
+    }
+}
+
+fn timed<'a>(
+    name: &str,
+    split: &LeaveOneOut,
+    fit: impl FnOnce() -> Box<dyn Scorer + 'a>,
+) -> RankerResult {
+    let start = Instant::now();
+    let scorer = fit();
+    let s = evaluate(scorer.as_ref(), &split.train, &split.test);
+    RankerResult {
+        name: name.to_string(),
+        hr_at_10: s.hr,
+        ndcg_at_10: s.ndcg,
+        users: s.users,
+        elapsed_ms: start.elapsed().as_millis() as u64,
+    }
+}
+
+/// Runs the HetRec protocol on the dataset in `dir`.
+pub fn run_hetrec(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, EvalError> {
+    let names = check_rankers(
+        opts,
+        RANKERS,
+        if opts.fast { FAST_RANKERS } else { RANKERS },
+    )?;
+    let data = HetrecData::load(dir)?;
+    let split = leave_one_out(&data.plays, opts.seed);
+    let mut rankers = Vec::new();
+    for name in &names {
+        let train = &split.train;
+        let result = match name.as_str() {
+            "most-popular" => timed(name, &split, || Box::new(MostPopular::fit(train))),
+            "item-knn" => timed(name, &split, || Box::new(ItemKnn::fit(train))),
+            "als" => timed(name, &split, || {
+                Box::new(ImplicitAls::fit(train, &AlsParams::default()))
+            }),
+            other => unreachable!("checked above: {other}"),
+        };
+        rankers.push(result);
+    }
+    Ok(EvalReport {
+        dataset: format!("hetrec2011-lastfm-2k ({})", dir.display()),
+        protocol: PROTOCOL.replace("seed=2011", &format!("seed={}", opts.seed)),
+        rankers,
+    })
+}
