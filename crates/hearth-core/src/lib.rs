@@ -16,6 +16,8 @@ pub mod model;
 pub mod norm;
 pub mod prefs;
 pub mod profile_name;
+pub mod qfzz;
 pub mod taste;
+pub mod vibe;
 
 pub use error::CoreError;
