@@ -17,6 +17,7 @@ pub mod norm;
 pub mod prefs;
 pub mod profile_name;
 pub mod qfzz;
+pub mod scoring;
 pub mod taste;
 pub mod vibe;
 
