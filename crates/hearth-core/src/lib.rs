@@ -10,10 +10,15 @@
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod explore;
 pub mod ids;
 pub mod model;
 pub mod norm;
 pub mod prefs;
 pub mod profile_name;
+pub mod qfzz;
+pub mod scoring;
+pub mod taste;
+pub mod vibe;
 
 pub use error::CoreError;
