@@ -4,7 +4,12 @@ use crate::baselines::als::{AlsParams, ImplicitAls};
 use crate::baselines::itemknn::ItemKnn;
 use crate::baselines::popular::MostPopular;
 use crate::error::EvalError;
-use crate::evaluate::{evaluate, Scorer};
+use crate::evaluate::evaluate;
+use crate::metrics::Summary;
+use crate::rankers::{evaluate_top, HybridRanker, HybridWeights, TasteRanker};
+use crate::vectors::{tag_vectors, ItemVectors};
+use hearth_core::scoring::CentroidMode;
+use std::collections::HashSet;
 use crate::interactions::Interactions;
 use crate::report::{EvalReport, RankerResult};
 use crate::split::{leave_one_out, LeaveOneOut};
@@ -24,7 +29,20 @@ all neighbours, score = sum of similarities to the user's training artists. Tag 
 user's own tag assignments on their held-out artist.";
 
 /// Names of the rankers a full run reports, in table order.
-pub const RANKERS: &[&str] = &["most-popular", "item-knn", "als"];
+pub const RANKERS: &[&str] = &[
+    "most-popular",
+    "item-knn",
+    "als",
+    "taste-single",
+    "taste-multi",
+    "hybrid",
+    "taste-single-tag",
+    "taste-multi-tag",
+    "taste-single-cooc",
+    "taste-multi-cooc",
+];
+/// The rankers of a default full run.
+pub const DEFAULT_RANKERS: &[&str] = RANKERS;
 /// The rankers of the fast mode (reference baselines only, still all users).
 pub const FAST_RANKERS: &[&str] = &["most-popular", "item-knn"];
 
@@ -150,14 +168,7 @@ fn check_rankers(
     }
 }
 
-fn timed<'a>(
-    name: &str,
-    split: &LeaveOneOut,
-    fit: impl FnOnce() -> Box<dyn Scorer + 'a>,
-) -> RankerResult {
-    let start = Instant::now();
-    let scorer = fit();
-    let s = evaluate(scorer.as_ref(), &split.train, &split.test);
+fn result(name: &str, s: Summary, start: Instant) -> RankerResult {
     RankerResult {
         name: name.to_string(),
         hr_at_10: s.hr,
@@ -167,27 +178,120 @@ fn timed<'a>(
     }
 }
 
+/// Dimension of the projected tag vectors.
+pub const TAG_DIM: usize = 128;
+
+/// Hybrid blend weights (z-scores over the collaborative shortlist).
+pub const HYBRID_WEIGHTS: HybridWeights = HybridWeights {
+    collaborative: 1.0,
+    tag_taste: 0.25,
+    cooccurrence_taste: 0.25,
+};
+
+/// Models shared between rankers, built on first use; each build's wall time is charged to the
+/// first ranker that needs it.
+struct Shared<'a> {
+    data: &'a HetrecData,
+    split: &'a LeaveOneOut,
+    seed: u64,
+    als: Option<ImplicitAls>,
+    tags: Option<ItemVectors>,
+    cooc: Option<ItemVectors>,
+}
+
+impl<'a> Shared<'a> {
+    fn als(&mut self) -> &ImplicitAls {
+        let train = &self.split.train;
+        self.als
+            .get_or_insert_with(|| ImplicitAls::fit(train, &AlsParams::default()))
+    }
+
+    fn tags(&mut self) -> &ItemVectors {
+        let (data, split, seed) = (self.data, self.split, self.seed);
+        self.tags.get_or_insert_with(|| {
+            // A user's own tags on their held-out artist would leak the answer: drop them.
+            let held: HashSet<(u32, u32)> = split.test.iter().copied().collect();
+            let assignments: Vec<(u32, u32)> = data
+                .tag_assignments
+                .iter()
+                .filter(|(u, i, _)| !held.contains(&(*u, *i)))
+                .map(|&(_, i, t)| (i, t))
+                .collect();
+            tag_vectors(data.plays.n_items(), &assignments, TAG_DIM, seed)
+        })
+    }
+
+    fn cooc(&mut self) -> &ItemVectors {
+        if self.cooc.is_none() {
+            let als = self.als();
+            let mut v = ItemVectors {
+                dim: als.factors(),
+                data: als.item_factors().to_vec(),
+            };
+            v.normalize();
+            self.cooc = Some(v);
+        }
+        self.cooc.as_ref().expect("just built")
+    }
+}
+
 /// Runs the HetRec protocol on the dataset in `dir`.
 pub fn run_hetrec(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, EvalError> {
-    let names = check_rankers(
-        opts,
-        RANKERS,
-        if opts.fast { FAST_RANKERS } else { RANKERS },
-    )?;
+    let names = check_rankers(opts, RANKERS, if opts.fast { FAST_RANKERS } else { DEFAULT_RANKERS })?;
     let data = HetrecData::load(dir)?;
     let split = leave_one_out(&data.plays, opts.seed);
+    let train = &split.train;
+    let mut shared = Shared {
+        data: &data,
+        split: &split,
+        seed: opts.seed,
+        als: None,
+        tags: None,
+        cooc: None,
+    };
     let mut rankers = Vec::new();
     for name in &names {
-        let train = &split.train;
-        let result = match name.as_str() {
-            "most-popular" => timed(name, &split, || Box::new(MostPopular::fit(train))),
-            "item-knn" => timed(name, &split, || Box::new(ItemKnn::fit(train))),
-            "als" => timed(name, &split, || {
-                Box::new(ImplicitAls::fit(train, &AlsParams::default()))
-            }),
+        let start = Instant::now();
+        let summary = match name.as_str() {
+            "most-popular" => evaluate(&MostPopular::fit(train), train, &split.test),
+            "item-knn" => evaluate(&ItemKnn::fit(train), train, &split.test),
+            "als" => evaluate(shared.als(), train, &split.test),
+            "taste-single-tag" | "taste-multi-tag" | "taste-single-cooc" | "taste-multi-cooc"
+            | "taste-single" | "taste-multi" => {
+                let mode = if name.contains("single") {
+                    CentroidMode::Single
+                } else {
+                    CentroidMode::Multi
+                };
+                let concat;
+                let vectors = if name.ends_with("-tag") {
+                    shared.tags()
+                } else if name.ends_with("-cooc") {
+                    shared.cooc()
+                } else {
+                    let t = shared.tags().clone();
+                    concat = ItemVectors::concat(&t, shared.cooc());
+                    &concat
+                };
+                let static_name: &'static str = RANKERS.iter().find(|n| *n == name).expect("checked");
+                evaluate_top(&TasteRanker::new(static_name, train, vectors, mode), &split.test)?
+            }
+            "hybrid" => {
+                let tags = shared.tags().clone();
+                let cooc = shared.cooc().clone();
+                let knn = ItemKnn::fit(train);
+                let hybrid = HybridRanker {
+                    knn: &knn,
+                    tag: TasteRanker::new("hybrid", train, &tags, CentroidMode::Multi),
+                    cooccurrence: TasteRanker::new("hybrid", train, &cooc, CentroidMode::Multi),
+                    weights: HYBRID_WEIGHTS,
+                    shortlist: 200,
+                };
+                evaluate_top(&hybrid, &split.test)?
+            }
             other => unreachable!("checked above: {other}"),
         };
-        rankers.push(result);
+        rankers.push(result(name, summary, start));
     }
     Ok(EvalReport {
         dataset: format!("hetrec2011-lastfm-2k ({})", dir.display()),

@@ -19,7 +19,9 @@ pub mod interactions;
 pub mod metrics;
 pub mod mt19937;
 pub mod report;
+pub mod rankers;
 pub mod split;
+pub mod vectors;
 
 pub use error::EvalError;
 pub use hetrec::run_hetrec;
