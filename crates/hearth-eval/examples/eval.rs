@@ -34,6 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let report = match dataset.as_str() {
         "hetrec" => hearth_eval::run_hetrec(&dir, &opts)?,
+        "catalogue" => hearth_eval::run_catalogue(&dir, &opts)?,
         other => return Err(format!("unknown dataset {other}").into()),
     };
     if json {

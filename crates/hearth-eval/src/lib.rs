@@ -12,17 +12,19 @@
 //! [`evaluate::Scorer`]. The exact HetRec protocol is [`hetrec::PROTOCOL`].
 
 pub mod baselines;
+pub mod catalogue;
 pub mod error;
 pub mod evaluate;
 pub mod hetrec;
 pub mod interactions;
 pub mod metrics;
 pub mod mt19937;
-pub mod report;
 pub mod rankers;
+pub mod report;
 pub mod split;
 pub mod vectors;
 
+pub use catalogue::run_catalogue;
 pub use error::EvalError;
 pub use hetrec::run_hetrec;
 pub use report::{EvalReport, RankerResult};

@@ -128,3 +128,45 @@ mod tests {
         }
     }
 }
+
+/// HR@K and NDCG@K of one ranked list against several relevant items (binary relevance):
+/// HR is 1 when any relevant item is in the top `k`; NDCG is `DCG / IDCG` with
+/// `DCG = Σ_{relevant at rank r < k} 1/log2(r + 2)` and the ideal DCG of `min(k, |relevant|)` hits.
+pub fn multi_relevant_at_k(ranked: &[u32], relevant: &[u32], k: usize) -> (f64, f64) {
+    if relevant.is_empty() {
+        return (0.0, 0.0);
+    }
+    let mut dcg = 0.0;
+    let mut hit = 0.0;
+    for (r, item) in ranked.iter().take(k).enumerate() {
+        if relevant.contains(item) {
+            dcg += 1.0 / ((r + 2) as f64).log2();
+            hit = 1.0;
+        }
+    }
+    let idcg: f64 = (0..k.min(relevant.len()))
+        .map(|r| 1.0 / ((r + 2) as f64).log2())
+        .sum();
+    (hit, dcg / idcg)
+}
+
+#[cfg(test)]
+mod multi_tests {
+    use super::*;
+
+    #[test]
+    fn multi_relevant_by_hand() {
+        // Relevant {5, 9}; ranked [5, 1, 9]: DCG = 1 + 1/log2(4) = 1.5; IDCG = 1 + 1/log2(3)
+        // = 1.63093; NDCG = 0.91972.
+        let (hr, ndcg) = multi_relevant_at_k(&[5, 1, 9], &[9, 5], 10);
+        assert_eq!(hr, 1.0);
+        assert!((ndcg - 1.5 / (1.0 + 1.0 / 3f64.log2())).abs() < 1e-12);
+        // Only the second relevant item is in the top 2: DCG = 1/log2(3), IDCG as above.
+        let (hr, ndcg) = multi_relevant_at_k(&[1, 9, 5], &[9, 5], 2);
+        assert_eq!(hr, 1.0);
+        assert!((ndcg - (1.0 / 3f64.log2()) / (1.0 + 1.0 / 3f64.log2())).abs() < 1e-12);
+        assert_eq!(multi_relevant_at_k(&[1, 2], &[3], 10), (0.0, 0.0));
+        // A single relevant item reduces to the leave-one-out metrics.
+        assert!((multi_relevant_at_k(&[4, 3], &[3], 10).1 - ndcg_at_k(1, 10)).abs() < 1e-12);
+    }
+}

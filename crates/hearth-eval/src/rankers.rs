@@ -84,6 +84,12 @@ impl<'a> TasteRanker<'a> {
         }
     }
 
+    /// Overrides the taste-profile parameters (default: hearth-core's defaults).
+    pub fn with_params(mut self, params: TasteParams) -> Self {
+        self.params = params;
+        self
+    }
+
     fn err(&self, source: hearth_core::CoreError) -> EvalError {
         EvalError::Ranker {
             ranker: self.name.to_string(),
@@ -156,25 +162,47 @@ impl TopList for TasteRanker<'_> {
 /// Weights of the hybrid blend (applied to per-user z-scores over the shortlist).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HybridWeights {
-    pub collaborative: f64,
+    /// ItemKNN (item-item co-listening).
+    pub item_knn: f64,
+    /// Implicit-ALS preference (latent co-listening).
+    pub als: f64,
+    /// Taste similarity in tag space.
     pub tag_taste: f64,
+    /// Taste similarity in co-occurrence (ALS item factor) space.
     pub cooccurrence_taste: f64,
+    /// `ln(1 + training users)` of the item.
+    pub popularity: f64,
 }
 
 /// Collaborative shortlist + taste re-scoring.
 ///
 /// Eval-only glue: `recommend` has no collaborative term yet. In the product the collaborative
 /// signal would come from a similar-artists source (Last.fm `artist.getSimilar`, itself
-/// co-listening based); here it is ItemKNN on the training split. What should move into
-/// hearth-core: a `collaborative: Option<f32>` field on `Candidate` and a `w_collab` weight in
-/// `ScoreWeights`, blended after per-request z-scoring as done here.
+/// co-listening based) or a model trained over the instance's profiles; here it is ItemKNN and
+/// ALS on the training split. What should move into hearth-core: a `collaborative: Option<f32>`
+/// field on `Candidate` and a `w_collab` weight in `ScoreWeights`, blended after per-request
+/// z-scoring as done here.
 pub struct HybridRanker<'a> {
     pub knn: &'a ItemKnn<'a>,
+    pub als: &'a dyn Scorer,
     pub tag: TasteRanker<'a>,
     pub cooccurrence: TasteRanker<'a>,
     pub weights: HybridWeights,
-    /// Shortlist size taken from the collaborative ranking.
+    /// Shortlist: this many top ItemKNN items plus half as many top ALS items.
     pub shortlist: usize,
+    /// `ln(1 + training users)` per item.
+    pub log_popularity: Vec<f64>,
+}
+
+/// One user's shortlist and the raw value of every signal on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signals {
+    pub items: Vec<u32>,
+    pub item_knn: Vec<f64>,
+    pub als: Vec<f64>,
+    pub tag_taste: Vec<f64>,
+    pub cooccurrence_taste: Vec<f64>,
+    pub popularity: Vec<f64>,
 }
 
 fn z_scores(values: &[f64]) -> Vec<f64> {
@@ -188,55 +216,139 @@ fn z_scores(values: &[f64]) -> Vec<f64> {
     values.iter().map(|v| (v - mean) / sd).collect()
 }
 
-impl HybridRanker<'_> {
-    /// Per-signal scores over the user's shortlist: (items, collaborative, tag, co-occurrence).
-    #[allow(clippy::type_complexity)]
-    pub fn signals(&self, user: usize) -> Result<(Vec<u32>, Vec<f64>, Vec<f64>, Vec<f64>), EvalError> {
-        let train = self.tag.train;
-        let mut collab = vec![0.0f64; train.n_items()];
-        self.knn.score(user, &mut collab);
-        let played = train.items(user);
-        let mut order: Vec<u32> = (0..train.n_items() as u32)
-            .filter(|i| played.binary_search(i).is_err())
-            .collect();
-        let m = self.shortlist.min(order.len());
-        let cmp = |a: &u32, b: &u32| collab[*b as usize].total_cmp(&collab[*a as usize]).then(a.cmp(b));
-        if m < order.len() && m > 0 {
-            order.select_nth_unstable_by(m - 1, cmp);
-        }
-        order.truncate(m);
-        order.sort_by(cmp);
-        let taste_of = |r: &TasteRanker<'_>| -> Result<Vec<f64>, EvalError> {
-            let p = r.profile(user)?;
-            let got: HashMap<u32, Option<f32>> = r.recommend(&p, &order, order.len())?.into_iter().collect();
-            // No vector / no taste: neutral 0.5, the value recommend itself uses.
-            Ok(order
-                .iter()
-                .map(|i| f64::from(got.get(i).copied().flatten().unwrap_or(0.5)))
-                .collect())
-        };
-        let c: Vec<f64> = order.iter().map(|&i| collab[i as usize]).collect();
-        let t = taste_of(&self.tag)?;
-        let o = taste_of(&self.cooccurrence)?;
-        Ok((order, c, t, o))
-    }
-
-    /// Blends pre-computed signals and returns the top `k`.
-    pub fn blend(items: &[u32], c: &[f64], t: &[f64], o: &[f64], w: &HybridWeights, k: usize) -> Vec<u32> {
-        let (zc, zt, zo) = (z_scores(c), z_scores(t), z_scores(o));
-        let mut scored: Vec<(f64, u32)> = (0..items.len())
-            .map(|j| (w.collaborative * zc[j] + w.tag_taste * zt[j] + w.cooccurrence_taste * zo[j], items[j]))
+impl Signals {
+    /// Blends the z-scored signals and returns the top `k` items (ties by item index).
+    pub fn blend(&self, w: &HybridWeights, k: usize) -> Vec<u32> {
+        let z = [
+            (w.item_knn, z_scores(&self.item_knn)),
+            (w.als, z_scores(&self.als)),
+            (w.tag_taste, z_scores(&self.tag_taste)),
+            (w.cooccurrence_taste, z_scores(&self.cooccurrence_taste)),
+            (w.popularity, z_scores(&self.popularity)),
+        ];
+        let mut scored: Vec<(f64, u32)> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(j, &i)| (z.iter().map(|(wt, zs)| wt * zs[j]).sum(), i))
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.into_iter().take(k).map(|(_, i)| i).collect()
     }
 }
 
+impl HybridRanker<'_> {
+    /// The user's shortlist (top ItemKNN ∪ top ALS items) and every signal on it.
+    pub fn signals(&self, user: usize) -> Result<Signals, EvalError> {
+        let train = self.tag.train;
+        let mut collab = vec![0.0f64; train.n_items()];
+        self.knn.score(user, &mut collab);
+        let mut als = vec![0.0f64; train.n_items()];
+        self.als.score(user, &mut als);
+        let played = train.items(user);
+        let unplayed: Vec<u32> = (0..train.n_items() as u32)
+            .filter(|i| played.binary_search(i).is_err())
+            .collect();
+        let mut order = top_by(&unplayed, &collab, self.shortlist);
+        order.extend(top_by(&unplayed, &als, self.shortlist / 2));
+        order.sort_unstable();
+        order.dedup();
+        let taste_of = |r: &TasteRanker<'_>| -> Result<Vec<f64>, EvalError> {
+            let p = r.profile(user)?;
+            let got: HashMap<u32, Option<f32>> =
+                r.recommend(&p, &order, order.len())?.into_iter().collect();
+            // No vector / no taste: neutral 0.5, the value recommend itself uses.
+            Ok(order
+                .iter()
+                .map(|i| f64::from(got.get(i).copied().flatten().unwrap_or(0.5)))
+                .collect())
+        };
+        Ok(Signals {
+            item_knn: order.iter().map(|&i| collab[i as usize]).collect(),
+            als: order.iter().map(|&i| als[i as usize]).collect(),
+            tag_taste: taste_of(&self.tag)?,
+            cooccurrence_taste: taste_of(&self.cooccurrence)?,
+            popularity: order
+                .iter()
+                .map(|&i| self.log_popularity[i as usize])
+                .collect(),
+            items: order,
+        })
+    }
+}
+
+/// The `m` best of `items` by `score` (ties by index), best first.
+fn top_by(items: &[u32], score: &[f64], m: usize) -> Vec<u32> {
+    let mut order = items.to_vec();
+    let m = m.min(order.len());
+    let cmp = |a: &u32, b: &u32| {
+        score[*b as usize]
+            .total_cmp(&score[*a as usize])
+            .then(a.cmp(b))
+    };
+    if m > 0 && m < order.len() {
+        order.select_nth_unstable_by(m - 1, cmp);
+    }
+    order.truncate(m);
+    order.sort_by(cmp);
+    order
+}
+
 impl TopList for HybridRanker<'_> {
     fn top(&self, user: usize, k: usize) -> Result<Vec<u32>, EvalError> {
-        let (items, c, t, o) = self.signals(user)?;
-        Ok(Self::blend(&items, &c, &t, &o, &self.weights, k))
+        Ok(self.signals(user)?.blend(&self.weights, k))
     }
+}
+
+/// Picks the blend weights with the best mean NDCG@10 on a grid, from pre-computed signals of
+/// validation users (`(signals, held-out item)`). The grid keeps ItemKNN at weight 1.
+pub fn tune_hybrid(validation: &[(Signals, u32)]) -> (HybridWeights, f64) {
+    let mut best = (
+        HybridWeights {
+            item_knn: 1.0,
+            als: 0.0,
+            tag_taste: 0.0,
+            cooccurrence_taste: 0.0,
+            popularity: 0.0,
+        },
+        f64::MIN,
+    );
+    let mut grid = Vec::new();
+    for als in [0.0, 0.25, 0.5, 1.0, 2.0] {
+        for tag_taste in [0.0, 0.1, 0.25] {
+            for cooccurrence_taste in [0.0, 0.1, 0.25, 0.5, 1.0] {
+                for popularity in [-0.25, 0.0, 0.25] {
+                    grid.push(HybridWeights {
+                        item_knn: 1.0,
+                        als,
+                        tag_taste,
+                        cooccurrence_taste,
+                        popularity,
+                    });
+                }
+            }
+        }
+    }
+    {
+        {
+            for w in grid {
+                let ranks: Vec<usize> = validation
+                    .par_iter()
+                    .map(|(s, target)| {
+                        s.blend(&w, K)
+                            .iter()
+                            .position(|i| i == target)
+                            .unwrap_or(usize::MAX)
+                    })
+                    .collect();
+                let ndcg = Summary::from_ranks(&ranks, K).ndcg;
+                if ndcg > best.1 {
+                    best = (w, ndcg);
+                }
+            }
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -248,8 +360,37 @@ mod tests {
         // mean 2, population sd sqrt(2/3)
         let z = z_scores(&[1.0, 2.0, 3.0]);
         let sd = (2.0f64 / 3.0).sqrt();
-        assert!((z[0] + 1.0 / sd).abs() < 1e-12 && z[1].abs() < 1e-12 && (z[2] - 1.0 / sd).abs() < 1e-12);
+        assert!(
+            (z[0] + 1.0 / sd).abs() < 1e-12
+                && z[1].abs() < 1e-12
+                && (z[2] - 1.0 / sd).abs() < 1e-12
+        );
         assert_eq!(z_scores(&[5.0, 5.0]), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn blend_follows_the_weights() {
+        let s = Signals {
+            items: vec![7, 8, 9],
+            item_knn: vec![3.0, 2.0, 1.0],
+            als: vec![1.0, 2.0, 3.0],
+            tag_taste: vec![0.0; 3],
+            cooccurrence_taste: vec![0.5; 3],
+            popularity: vec![1.0; 3],
+        };
+        let knn_only = HybridWeights {
+            item_knn: 1.0,
+            als: 0.0,
+            tag_taste: 0.0,
+            cooccurrence_taste: 0.0,
+            popularity: 0.0,
+        };
+        assert_eq!(s.blend(&knn_only, 2), vec![7, 8]);
+        let als_heavy = HybridWeights {
+            als: 2.0,
+            ..knn_only
+        };
+        assert_eq!(s.blend(&als_heavy, 3), vec![9, 8, 7]);
     }
 
     #[test]

@@ -51,7 +51,12 @@ impl ItemVectors {
         let dim = a.dim + b.dim;
         let mut data = Vec::with_capacity(a.n_items() * dim);
         for i in 0..a.n_items() {
-            data.extend(a.row(i).iter().chain(b.row(i)).map(|x| x * std::f32::consts::FRAC_1_SQRT_2));
+            data.extend(
+                a.row(i)
+                    .iter()
+                    .chain(b.row(i))
+                    .map(|x| x * std::f32::consts::FRAC_1_SQRT_2),
+            );
         }
         let mut v = ItemVectors { dim, data };
         v.normalize();
@@ -61,7 +66,12 @@ impl ItemVectors {
 
 /// TF-IDF tag vectors reduced by a seeded sparse random projection (see the module docs).
 /// `assignments` are `(item, tag)` pairs, one per tagging act (repeats count).
-pub fn tag_vectors(n_items: usize, assignments: &[(u32, u32)], dim: usize, seed: u64) -> ItemVectors {
+pub fn tag_vectors(
+    n_items: usize,
+    assignments: &[(u32, u32)],
+    dim: usize,
+    seed: u64,
+) -> ItemVectors {
     // Per item: tag -> count.
     let mut per_item: Vec<HashMap<u32, u32>> = vec![HashMap::new(); n_items];
     for &(i, t) in assignments {
@@ -143,8 +153,14 @@ mod tests {
 
     #[test]
     fn concat_stays_unit_length() {
-        let a = ItemVectors { dim: 2, data: vec![1.0, 0.0, 0.0, 0.0] };
-        let b = ItemVectors { dim: 1, data: vec![1.0, 1.0] };
+        let a = ItemVectors {
+            dim: 2,
+            data: vec![1.0, 0.0, 0.0, 0.0],
+        };
+        let b = ItemVectors {
+            dim: 1,
+            data: vec![1.0, 1.0],
+        };
         let c = ItemVectors::concat(&a, &b);
         assert!((cos(c.row(0), c.row(0)) - 1.0).abs() < 1e-6);
         assert!((cos(c.row(1), c.row(1)) - 1.0).abs() < 1e-6);

@@ -117,9 +117,11 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// `YᵀY` of the fixed side, f × f row-major.
+/// `YᵀY` of the fixed side, f × f row-major. Blocks are summed in parallel but combined in
+/// block order, so the result does not depend on thread scheduling.
 fn gram(y: &[f32], f: usize) -> Vec<f32> {
-    y.par_chunks(f * 256)
+    let partials: Vec<Vec<f32>> = y
+        .par_chunks(f * 256)
         .map(|block| {
             let mut g = vec![0.0f32; f * f];
             for row in block.chunks_exact(f) {
@@ -133,13 +135,12 @@ fn gram(y: &[f32], f: usize) -> Vec<f32> {
             }
             g
         })
-        .reduce(
-            || vec![0.0f32; f * f],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        )
+        .collect();
+    let mut g = vec![0.0f32; f * f];
+    for p in partials {
+        g.iter_mut().zip(&p).for_each(|(x, y)| *x += y);
+    }
+    g
 }
 
 /// One half-sweep: update every row of `x` (rows of `rows`) against the fixed factors `y`.

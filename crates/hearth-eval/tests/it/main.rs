@@ -1,5 +1,6 @@
 //! Integration tests of `hearth-eval` on the real datasets in the shared data folder.
 
+mod catalogue;
 mod hetrec;
 
 use std::path::PathBuf;
