@@ -28,8 +28,13 @@ the user's artists in ascending artistID order (MT19937, init_by_array seeding, 
 weights ignored). Candidates: all 17,632 artists of user_artists.dat except the user's training artists. \
 Ranking by score descending, ties by artistID ascending. HR@10 and NDCG@10 (1/log2(rank+2)) averaged over \
 users. MostPopular = distinct training users per artist; ItemKNN = cosine on the binarised training matrix, \
-all neighbours, score = sum of similarities to the user's training artists. Tag vectors exclude each \
-user's own tag assignments on their held-out artist.";
+all neighbours, score = sum of similarities to the user's training artists. ALS = implicit ALS \
+(Hu-Koren-Volinsky), 64 factors, 15 iterations, lambda 5, confidence 1 + 10 ln(1 + plays/10), 3 CG steps. \
+Taste rankers = hearth_core TasteProfile (default TasteParams) + scoring::recommend (taste weight only, \
+exploration off) over co-occurrence item vectors (the ALS item factors of the training split, \
+L2-normalised); an artist played p times is 1 + floor(log2(1 + p)) listens. Tag vectors (for the hybrid \
+and the -tag variants) = TF-IDF over user_taggedartists tags, 128-d sparse random projection, excluding \
+each user's own tag assignments on their held-out artist.";
 
 /// Names of the rankers a full run reports, in table order.
 pub const RANKERS: &[&str] = &[
