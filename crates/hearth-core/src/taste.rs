@@ -366,18 +366,15 @@ impl TasteProfile {
     /// Full rebuild from a profile's whole history. `vectors` maps track ids to their vectors (any
     /// scale; they are L2-normalised here); tracks without a vector, or with a zero or non-finite
     /// one, are remembered (known, weighted) but not placed. All vectors must share one dimension.
+    /// The decay reference is `max(now_ms, newest event)`.
     pub fn build(
         events: &[TasteEvent],
         vectors: &HashMap<TrackId, Vec<f32>>,
         now_ms: UnixMs,
         params: &TasteParams,
     ) -> Result<Self, CoreError> {
-        let mut p = TasteProfile::empty(params.clone(), now_ms)?;
+        params.validate()?;
         let reference = events.iter().map(|e| e.ts).fold(now_ms, i64::max);
-        p.reference_ms = reference;
-        p.updated_at = reference;
-        p.n_events = events.len() as u64;
-
         let h = params.half_life_days;
         let mut weights: BTreeMap<TrackId, f64> = BTreeMap::new();
         let mut outcomes: BTreeMap<TrackId, (f64, f64)> = BTreeMap::new();
@@ -393,10 +390,50 @@ impl TasteProfile {
                 }
             }
         }
+        let mut p = Self::from_track_weights(&weights, &outcomes, vectors, reference, params)?;
+        p.n_events = events.len() as u64;
+        p.built_at = now_ms;
+        Ok(p)
+    }
 
+    /// Builds a profile from per-track weights that are already aggregated and stated at `now_ms`
+    /// (e.g. play counts of a dataset without timestamps, as in the HetRec evaluation). Same
+    /// clustering as [`TasteProfile::build`]; `n_events` is the number of weighted tracks.
+    pub fn from_weights(
+        weights: &[(TrackId, f64)],
+        vectors: &HashMap<TrackId, Vec<f32>>,
+        now_ms: UnixMs,
+        params: &TasteParams,
+    ) -> Result<Self, CoreError> {
+        params.validate()?;
+        let mut map: BTreeMap<TrackId, f64> = BTreeMap::new();
+        for (id, w) in weights {
+            if !w.is_finite() {
+                return Err(CoreError::invalid(
+                    "weight",
+                    format!("track {id} has a non-finite weight"),
+                ));
+            }
+            *map.entry(*id).or_insert(0.0) += w;
+        }
+        let mut p = Self::from_track_weights(&map, &BTreeMap::new(), vectors, now_ms, params)?;
+        p.n_events = map.len() as u64;
+        Ok(p)
+    }
+
+    fn from_track_weights(
+        weights: &BTreeMap<TrackId, f64>,
+        outcomes: &BTreeMap<TrackId, (f64, f64)>,
+        vectors: &HashMap<TrackId, Vec<f32>>,
+        reference: UnixMs,
+        params: &TasteParams,
+    ) -> Result<Self, CoreError> {
+        let mut p = TasteProfile::empty(params.clone(), reference)?;
+        p.reference_ms = reference;
+        p.updated_at = reference;
         let mut pos: Vec<(TrackId, Vec<f32>, f64)> = Vec::new();
         let mut neg: Vec<(TrackId, Vec<f32>, f64)> = Vec::new();
-        for (&id, &w) in &weights {
+        for (&id, &w) in weights {
             p.tracks.insert(
                 id,
                 TrackTaste {
@@ -449,7 +486,7 @@ impl TasteProfile {
 
         // Thompson counters: each track's plays/skips go to the centroid nearest its vector.
         let dirs: Vec<Option<Vec<f32>>> = p.centroids.iter().map(Accumulator::direction).collect();
-        for (id, (plays, skips)) in outcomes {
+        for (&id, &(plays, skips)) in outcomes {
             let Some(v) = vectors.get(&id) else { continue };
             let Some(x) = p.unit(id, v)? else { continue };
             if let Some((c, _)) = nearest(&dirs, &x) {
@@ -607,6 +644,21 @@ impl TasteProfile {
             .collect();
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v.into_iter().take(n).map(|(id, _)| id).collect()
+    }
+
+    /// The `n` most positively weighted known tracks at `now_ms`, heaviest first — the anchors a
+    /// ranker cites as "you liked Z".
+    pub fn top_tracks(&self, n: usize, now_ms: UnixMs) -> Vec<(TrackId, f64)> {
+        let h = self.params.half_life_days;
+        let mut v: Vec<(TrackId, f64)> = self
+            .tracks
+            .iter()
+            .filter(|(_, t)| t.weight > 0.0)
+            .map(|(id, t)| (*id, t.weight * decay_factor(t.at_ms, now_ms, h)))
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(n);
+        v
     }
 
     /// Whether the profile has any event for this track (known tracks are excluded from

@@ -624,3 +624,43 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn from_weights_matches_build_and_top_tracks_orders_by_weight() {
+    let vectors = HashMap::from([
+        (TrackId(1), axis(0, 4)),
+        (TrackId(2), axis(1, 4)),
+        (TrackId(3), axis(2, 4)),
+    ]);
+    let p = TasteProfile::from_weights(
+        &[
+            (TrackId(1), 5.0),
+            (TrackId(2), 2.0),
+            (TrackId(3), -1.0),
+            (TrackId(1), 1.0),
+        ],
+        &vectors,
+        NOW,
+        &TasteParams::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        p.top_tracks(5, NOW),
+        vec![(TrackId(1), 6.0), (TrackId(2), 2.0)]
+    );
+    assert!(close(
+        p.track_weight_at(TrackId(3), NOW).unwrap(),
+        -1.0,
+        1e-12
+    ));
+    assert_eq!(p.n_events(), 3);
+    let c = p.centroids_at(NOW);
+    assert!(close(c.iter().map(|c| c.mass).sum::<f64>(), 8.0, 1e-12));
+    assert!(TasteProfile::from_weights(
+        &[(TrackId(1), f64::NAN)],
+        &vectors,
+        NOW,
+        &TasteParams::default()
+    )
+    .is_err());
+}
