@@ -127,6 +127,11 @@ fn negative_weights_form_avoid_directions() {
     assert_eq!(p.centroids_at(NOW).len(), 1);
     assert_eq!(p.tracks()[&TrackId(2)].slot, Some(Slot::Avoid(0)));
     assert_eq!(p.exemplars(Slot::Avoid(0), 5), vec![TrackId(2), TrackId(3)]);
+    let s = p.summary(NOW, 1);
+    assert_eq!(s.clusters.len(), 1);
+    assert_eq!(s.clusters[0].exemplars, vec![TrackId(1)]);
+    assert_eq!(s.avoid[0].exemplars, vec![TrackId(2)]);
+    assert_eq!((s.known_tracks, s.n_events), (3, 3));
 }
 
 /// Events over 90 days for `tracks` (each with a vector), mixing plays, skips and feedback.
@@ -663,4 +668,56 @@ fn from_weights_matches_build_and_top_tracks_orders_by_weight() {
         &TasteParams::default()
     )
     .is_err());
+}
+
+/// Rebuild throughput (asserts nothing about time). Run with
+/// `cargo test -p hearth-core --release --lib bench_taste_build -- --ignored --nocapture`.
+/// Baseline measured in the same run: the haunt-fm single weighted average over the same events.
+#[test]
+#[ignore]
+fn bench_taste_build() {
+    use std::time::Instant;
+    for (n_tracks, dim) in [(2_000usize, 64usize), (10_000, 256), (10_000, 512)] {
+        let mut rng = SeededRng::new(n_tracks as u64);
+        let tracks: Vec<TrackId> = (0..n_tracks as i64).map(TrackId).collect();
+        let vectors: HashMap<TrackId, Vec<f32>> = tracks
+            .iter()
+            .map(|&t| {
+                (
+                    t,
+                    around((t.0 % 3) as usize, dim, 1.0 / (dim as f64).sqrt(), &mut rng),
+                )
+            })
+            .collect();
+        let events = history(n_tracks * 5, &tracks, 1);
+        let t = Instant::now();
+        let mut mean = vec![0.0f64; dim];
+        for e in &events {
+            let w = e.signal() * decay_factor(e.ts, NOW, 30.0);
+            for (m, x) in mean.iter_mut().zip(&vectors[&e.track_id]) {
+                *m += w * *x as f64;
+            }
+        }
+        let base = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let p = TasteProfile::build(&events, &vectors, NOW, &TasteParams::default()).unwrap();
+        let took = t.elapsed().as_secs_f64();
+        let mut inc = p.clone();
+        let t = Instant::now();
+        for e in events.iter().take(1000) {
+            inc.apply(e, Some(&vectors[&e.track_id])).unwrap();
+        }
+        let per_event = t.elapsed().as_secs_f64() / 1000.0;
+        println!(
+            "tracks={n_tracks} dim={dim} events={} centroids={}: build {:.1} ms, baseline weighted \
+             mean {:.1} ms, ratio {:.1}; incremental apply {:.1} µs/event",
+            events.len(),
+            p.centroids_at(NOW).len(),
+            took * 1e3,
+            base * 1e3,
+            took / base,
+            per_event * 1e6
+        );
+        assert!(mean.iter().all(|m| m.is_finite()));
+    }
 }
