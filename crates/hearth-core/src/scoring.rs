@@ -764,28 +764,31 @@ pub fn recommend(input: &RecommendInput<'_>) -> Result<Vec<ScoredTrack>, CoreErr
         })
     };
 
-    // Noiseless cut-off: an item below it is in the list thanks to exploration.
-    let noiseless_cut = if input.exploration == ExplorationMode::Off {
-        f32::NEG_INFINITY
-    } else {
-        let mut bases: Vec<f32> = rows.iter().map(|r| r.base).collect();
-        let k = limit - 1;
-        bases.select_nth_unstable_by(k, |a, b| b.total_cmp(a));
-        bases[k]
+    let proportional =
+        ctx.centroids.len() >= 2 && w.taste > 0.0 && ctx.alpha.is_none_or(|a| a > 0.0);
+    let select = |rows: Vec<Row>| -> Vec<Row> {
+        if proportional {
+            proportional_pick(rows, &ctx.centroids, limit, &by_total)
+        } else {
+            top_k(rows, limit, &by_total)
+        }
     };
-
-    let vibe_blend_active = ctx.alpha.is_none_or(|a| a > 0.0);
-    let chosen: Vec<Row> = if ctx.centroids.len() >= 2 && w.taste > 0.0 && vibe_blend_active {
-        proportional_pick(rows, &ctx.centroids, limit, &by_total)
+    // An exploration pick is an item the same selection would not have made without the
+    // exploration term.
+    let noiseless: HashSet<u32> = if input.exploration == ExplorationMode::Off {
+        HashSet::new()
     } else {
-        top_k(rows, limit, &by_total)
+        let quiet: Vec<Row> = rows.iter().map(|r| Row { noise: 0.0, ..*r }).collect();
+        select(quiet).into_iter().map(|r| r.idx).collect()
     };
+    let chosen = select(rows);
 
     let mut out = Vec::with_capacity(chosen.len());
     for r in chosen {
         let c = &input.candidates[r.idx as usize];
         let e = ctx.eval(c, true);
-        let reasons = reasons_for(&ctx, c, &e, &r, noiseless_cut);
+        let explored = r.noise > 0.0 && !noiseless.contains(&r.idx);
+        let reasons = reasons_for(&ctx, c, &e, explored);
         let mut components = e.comp;
         components.noise = r.noise;
         out.push(ScoredTrack {
@@ -799,13 +802,7 @@ pub fn recommend(input: &RecommendInput<'_>) -> Result<Vec<ScoredTrack>, CoreErr
     Ok(out)
 }
 
-fn reasons_for(
-    ctx: &Ctx<'_>,
-    c: &Candidate<'_>,
-    e: &Eval,
-    r: &Row,
-    noiseless_cut: f32,
-) -> Vec<Reason> {
+fn reasons_for(ctx: &Ctx<'_>, c: &Candidate<'_>, e: &Eval, explored: bool) -> Vec<Reason> {
     let input = ctx.input;
     let mut reasons = Vec::new();
     if let (Some(h), Some(cs)) = (e.home, e.taste_cos) {
@@ -880,7 +877,7 @@ fn reasons_for(
             });
         }
     }
-    if r.noise > 0.0 && r.base < noiseless_cut {
+    if explored {
         reasons.push(Reason::ExplorationPick { cluster: c.cluster });
     }
     if e.comp.avoid >= NEAR_DISLIKED_COSINE {

@@ -391,6 +391,16 @@ fn exploration_is_seeded_and_bounded() {
     for s in n1.iter().chain(&n2) {
         assert!((0.0..0.1).contains(&s.components.noise));
     }
+    // Items the noiseless ranking would not have chosen say so; the others do not.
+    let quiet: HashSet<TrackId> = off_a.iter().map(|s| s.track_id).collect();
+    for s in &n1 {
+        let explored = s
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::ExplorationPick { .. }));
+        assert_eq!(explored, !quiet.contains(&s.track_id), "{s:?}");
+    }
+    assert!(n1.iter().any(|s| !quiet.contains(&s.track_id)));
 }
 
 #[test]
