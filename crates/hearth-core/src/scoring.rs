@@ -281,6 +281,11 @@ pub enum Reason {
         track_id: TrackId,
         similarity: f32,
     },
+    /// Sounds like the track a "similar tracks" request started from.
+    SimilarToSeed {
+        track_id: TrackId,
+        similarity: f32,
+    },
     Vibe {
         vibe: String,
         score: f32,
@@ -339,6 +344,7 @@ impl Reason {
                 }
             }
             Reason::TasteProfile { .. } => "close to your overall taste".to_string(),
+            Reason::SimilarToSeed { track_id, .. } => format!("sounds like {}", name(*track_id)),
             Reason::SimilarToKnown { track_id, .. } => {
                 format!("sounds like {}, which you liked", name(*track_id))
             }
@@ -897,6 +903,60 @@ fn reasons_for(ctx: &Ctx<'_>, c: &Candidate<'_>, e: &Eval, explored: bool) -> Ve
 const THOMPSON_POOL: usize = 256;
 /// Vibe match at which "matches the vibe" is said.
 const VIBE_REASON_SCORE: f32 = 0.6;
+/// "More like this": candidates ranked by `(cos + 1) / 2` to the seed track's vector, best first,
+/// ties by track id. The seed itself, excluded ids and candidates without a comparable vector are
+/// left out. Deterministic; no exploration.
+pub fn similar_tracks(
+    seed_id: TrackId,
+    seed: &[f32],
+    candidates: &[Candidate<'_>],
+    exclude: Option<&HashSet<TrackId>>,
+    limit: usize,
+) -> Vec<ScoredTrack> {
+    let Some(sn) = Some(dot(seed, seed).sqrt()).filter(|n| *n > 0.0 && n.is_finite()) else {
+        return Vec::new();
+    };
+    let mut hits: Vec<(f32, TrackId)> = candidates
+        .iter()
+        .filter(|c| c.track_id != seed_id && !exclude.is_some_and(|e| e.contains(&c.track_id)))
+        .filter_map(|c| {
+            let x = c.vector.filter(|x| x.len() == seed.len())?;
+            let xn = dot(x, x).sqrt();
+            let cs = dot(seed, x) / (sn * xn);
+            (xn > 0.0 && cs.is_finite()).then_some((cs.clamp(-1.0, 1.0), c.track_id))
+        })
+        .collect();
+    let by = |a: &(f32, TrackId), b: &(f32, TrackId)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if limit == 0 {
+        return Vec::new();
+    }
+    if limit < hits.len() {
+        hits.select_nth_unstable_by(limit - 1, by);
+        hits.truncate(limit);
+    }
+    hits.sort_by(by);
+    hits.into_iter()
+        .map(|(cs, id)| {
+            let sim = unit_sim(cs);
+            ScoredTrack {
+                track_id: id,
+                score: sim,
+                components: ScoreComponents {
+                    taste_side: sim,
+                    mood: 0.5,
+                    freshness: 1.0,
+                    ..ScoreComponents::default()
+                },
+                centroid: None,
+                reasons: vec![Reason::SimilarToSeed {
+                    track_id: seed_id,
+                    similarity: cs,
+                }],
+            }
+        })
+        .collect()
+}
+
 /// Cosine at which a known track is cited as "sounds like Z".
 const SIMILAR_TO_KNOWN_COSINE: f32 = 0.8;
 /// Cosine to the mood vector at which "fits what you have been playing" is said.

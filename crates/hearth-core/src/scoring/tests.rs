@@ -639,3 +639,28 @@ fn bench_recommend() {
         assert!(sink.is_finite());
     }
 }
+
+#[test]
+fn similar_tracks_rank_by_cosine_to_the_seed() {
+    let seed = vec![1.0f32, 0.0, 0.0];
+    let vs = vec![
+        (1, seed.clone()),
+        (2, vec![1.0, 1.0, 0.0]),
+        (3, vec![1.0, 0.1, 0.0]),
+        (4, vec![-1.0, 0.0, 0.0]),
+        (5, vec![0.0, 0.0, 0.0]),
+        (6, vec![1.0, 0.0]),
+    ];
+    let cs = cands(&vs);
+    let ex = HashSet::from([TrackId(2)]);
+    let out = similar_tracks(TrackId(1), &seed, &cs, Some(&ex), 10);
+    let ids: Vec<i64> = out.iter().map(|s| s.track_id.0).collect();
+    assert_eq!(ids, vec![3, 4]);
+    assert!(close(out[1].score, 0.0));
+    assert_eq!(
+        out[0].reasons[0].render(&|_| Some("A – B".into())),
+        "sounds like A – B"
+    );
+    assert_eq!(similar_tracks(TrackId(1), &seed, &cs, None, 1).len(), 1);
+    assert!(similar_tracks(TrackId(1), &[0.0, 0.0, 0.0], &cs, None, 5).is_empty());
+}
