@@ -117,6 +117,10 @@ impl SeededRng {
 
     /// `Beta(a, b)` as `X / (X + Y)` with `X ~ Gamma(a)`, `Y ~ Gamma(b)`. Always in `[0, 1]`.
     pub fn beta(&mut self, a: f64, b: f64) -> f64 {
+        if a == 1.0 && b == 1.0 {
+            // Beta(1, 1) is exactly uniform; skip two Gamma draws (the common no-data arm).
+            return self.next_f64();
+        }
         let x = self.gamma(a);
         let y = self.gamma(b);
         if x + y > 0.0 {

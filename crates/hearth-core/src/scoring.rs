@@ -281,6 +281,11 @@ pub enum Reason {
         track_id: TrackId,
         similarity: f32,
     },
+    /// Sounds like the track a "similar tracks" request started from.
+    SimilarToSeed {
+        track_id: TrackId,
+        similarity: f32,
+    },
     Vibe {
         vibe: String,
         score: f32,
@@ -339,6 +344,7 @@ impl Reason {
                 }
             }
             Reason::TasteProfile { .. } => "close to your overall taste".to_string(),
+            Reason::SimilarToSeed { track_id, .. } => format!("sounds like {}", name(*track_id)),
             Reason::SimilarToKnown { track_id, .. } => {
                 format!("sounds like {}, which you liked", name(*track_id))
             }
@@ -492,23 +498,144 @@ pub fn merge_centroid_hits(hits: &[Vec<TrackId>], shares: &[f64], total: usize) 
     }
 }
 
-/// Per-candidate intermediate result.
+/// The hot-loop record: 16 bytes per candidate. Everything else is recomputed for the winners.
 #[derive(Debug, Clone, Copy)]
 struct Row {
-    idx: usize,
+    idx: u32,
+    /// Nearest taste centroid (position in `Ctx::centroids`), `u32::MAX` for none.
+    home: u32,
     base: f32,
     noise: f32,
-    home: Option<usize>,
-    taste_cos: Option<f32>,
-    mood_cos: Option<f32>,
-    avoid_cos: f32,
-    comp: ScoreComponents,
-    arm: Option<u32>,
 }
 
 impl Row {
     fn total(&self) -> f32 {
         self.base + self.noise
+    }
+    fn home(&self) -> Option<usize> {
+        (self.home != u32::MAX).then_some(self.home as usize)
+    }
+}
+
+/// What the request fixes for every candidate.
+struct Ctx<'a> {
+    input: &'a RecommendInput<'a>,
+    centroids: Vec<CentroidView>,
+    avoid: Vec<CentroidView>,
+    dim: Option<usize>,
+    mood: Option<(&'a [f32], f32)>,
+    vibe_vec: Option<(&'a [f32], f32)>,
+    alpha: Option<f32>,
+}
+
+/// One candidate's evaluation without the exploration term.
+struct Eval {
+    comp: ScoreComponents,
+    base: f32,
+    home: Option<usize>,
+    taste_cos: Option<f32>,
+    mood_cos: Option<f32>,
+    meta: Option<qfzz::QfzzBreakdown>,
+    vibe_match: Option<crate::vibe::VibeMatch>,
+}
+
+impl Ctx<'_> {
+    fn eval(&self, c: &Candidate<'_>, want_details: bool) -> Eval {
+        let w = &self.input.weights;
+        let x = c.vector.filter(|x| self.dim.is_none_or(|d| x.len() == d));
+        let xn = x
+            .map(|x| dot(x, x).sqrt())
+            .filter(|n| *n > 0.0 && n.is_finite());
+        let (mut taste_cos, mut home) = (None, None);
+        let mut avoid_cos = 0.0f32;
+        let mut mood_cos = None;
+        let mut vibe_cos = None;
+        if let (Some(x), Some(xn)) = (x, xn) {
+            for (i, cv) in self.centroids.iter().enumerate() {
+                let cs = dot(&cv.vector, x) / xn;
+                if taste_cos.is_none_or(|b| cs > b) {
+                    taste_cos = Some(cs);
+                    home = Some(i);
+                }
+            }
+            for a in &self.avoid {
+                if a.vector.len() == x.len() {
+                    avoid_cos = avoid_cos.max(dot(&a.vector, x) / xn);
+                }
+            }
+            if let Some((m, mn)) = self.mood {
+                if m.len() == x.len() {
+                    mood_cos = Some(dot(m, x) / (mn * xn));
+                }
+            }
+            if let Some((v, vn)) = self.vibe_vec {
+                if v.len() == x.len() {
+                    vibe_cos = Some(dot(v, x) / (vn * xn));
+                }
+            }
+        }
+        let taste = taste_cos.map(unit_sim);
+        let mut vibe_match = None;
+        let vibe = match self.input.vibe {
+            None => None,
+            Some(v) => match (vibe_cos, &v.target) {
+                (Some(cs), _) => Some(unit_sim(cs)),
+                (None, Some(t)) => {
+                    let m = vibe_score(t, &c.attributes, c.tags);
+                    let score = m.score;
+                    if want_details {
+                        vibe_match = Some(m);
+                    }
+                    Some(score)
+                }
+                (None, None) => None,
+            },
+        };
+        let taste_side = match (taste, vibe, self.alpha) {
+            (Some(t), Some(v), Some(a)) => a * t + (1.0 - a) * v,
+            (None, Some(v), _) => v,
+            (Some(t), _, _) => t,
+            (None, None, _) => 0.5,
+        };
+        let mood_s = mood_cos.map(unit_sim).unwrap_or(0.5);
+        let freshness = (1.0 - staleness(c.recent_plays, &self.input.staleness)) as f32;
+        let mut meta_breakdown = None;
+        let meta = match (self.input.preferences, c.meta) {
+            (Some(p), Some(m)) if w.meta > 0.0 || want_details => {
+                let b = qfzz::score_track(p, m);
+                let s = b.score as f32;
+                if want_details {
+                    meta_breakdown = Some(b);
+                }
+                if w.meta > 0.0 {
+                    s
+                } else {
+                    0.0
+                }
+            }
+            _ => 0.0,
+        };
+        let avoid = avoid_cos.max(0.0);
+        let base = w.taste * taste_side + w.mood * mood_s + w.freshness * freshness + w.meta * meta
+            - w.avoid * avoid;
+        Eval {
+            comp: ScoreComponents {
+                taste,
+                vibe,
+                taste_side,
+                mood: mood_s,
+                freshness,
+                meta,
+                avoid,
+                noise: 0.0,
+            },
+            base: if base.is_finite() { base } else { 0.0 },
+            home,
+            taste_cos,
+            mood_cos,
+            meta: meta_breakdown,
+            vibe_match,
+        }
     }
 }
 
@@ -523,46 +650,64 @@ pub fn recommend(input: &RecommendInput<'_>) -> Result<Vec<ScoredTrack>, CoreErr
             ));
         }
     }
+    if input.candidates.len() > u32::MAX as usize - 1 {
+        return Err(CoreError::invalid(
+            "candidates",
+            "more than 4 billion candidates",
+        ));
+    }
     if input.limit == 0 || input.candidates.is_empty() {
         return Ok(Vec::new());
     }
     let w = &input.weights;
     let now = input.now_ms;
 
-    // Taste directions.
     let centroids: Vec<CentroidView> = match (input.profile, input.centroid_mode) {
         (Some(p), CentroidMode::Multi) => p.centroids_at(now),
-        (Some(p), CentroidMode::Single) => p
-            .mean_vector()
-            .map(|v| {
-                vec![CentroidView {
-                    index: 0,
-                    vector: v,
-                    mass: 1.0,
-                    share: 1.0,
-                    plays: p.centroids_at(now).iter().map(|c| c.plays).sum(),
-                    skips: p.centroids_at(now).iter().map(|c| c.skips).sum(),
-                }]
-            })
-            .unwrap_or_default(),
+        (Some(p), CentroidMode::Single) => {
+            let all = p.centroids_at(now);
+            p.mean_vector()
+                .map(|v| {
+                    vec![CentroidView {
+                        index: 0,
+                        vector: v,
+                        mass: all.iter().map(|c| c.mass).sum(),
+                        share: 1.0,
+                        plays: all.iter().map(|c| c.plays).sum(),
+                        skips: all.iter().map(|c| c.skips).sum(),
+                    }]
+                })
+                .unwrap_or_default()
+        }
         (None, _) => Vec::new(),
     };
-    let avoid: Vec<CentroidView> = input.profile.map(|p| p.avoid_at(now)).unwrap_or_default();
-    let dim = centroids
-        .first()
-        .map(|c| c.vector.len())
-        .or_else(|| input.mood.map(<[f32]>::len));
-    let mood = input.mood.filter(|m| dot(m, m) > 0.0);
-    let mood_norm = mood.map(|m| dot(m, m).sqrt());
-    let vibe_vec = input
-        .vibe
-        .and_then(|v| v.vector.as_deref())
-        .filter(|v| dot(v, v) > 0.0);
-    let vibe_norm = vibe_vec.map(|v| dot(v, v).sqrt());
-    let alpha = input.vibe.map(|v| v.alpha);
+    let norm_of = |v: &[f32]| {
+        let n = dot(v, v).sqrt();
+        (n > 0.0 && n.is_finite()).then_some(n)
+    };
+    let ctx = Ctx {
+        input,
+        dim: centroids
+            .first()
+            .map(|c| c.vector.len())
+            .or_else(|| input.mood.map(<[f32]>::len)),
+        avoid: input.profile.map(|p| p.avoid_at(now)).unwrap_or_default(),
+        centroids,
+        mood: input.mood.and_then(|m| norm_of(m).map(|n| (m, n))),
+        vibe_vec: input
+            .vibe
+            .and_then(|v| v.vector.as_deref())
+            .and_then(|v| norm_of(v).map(|n| (v, n))),
+        alpha: input.vibe.map(|v| v.alpha),
+    };
 
     let mut rng = SeededRng::new(input.seed);
-    let mut arm_draws: HashMap<(bool, u32), ArmStats> = HashMap::new();
+    // Thompson draws: each arm gets a pool of THOMPSON_POOL independent posterior draws made on
+    // first use, and a candidate takes a uniformly chosen one. Marginally this is exactly a draw
+    // from the arm's Beta posterior, at the cost of one integer per candidate instead of two
+    // Gamma samples.
+    let mut pools: HashMap<(bool, u32), Vec<f32>> = HashMap::new();
+    let mut pool_rng = rng.fork(0x7405);
     let mut rows: Vec<Row> = Vec::with_capacity(input.candidates.len());
     for (idx, c) in input.candidates.iter().enumerate() {
         if input.exclude.is_some_and(|e| e.contains(&c.track_id)) {
@@ -571,108 +716,46 @@ pub fn recommend(input: &RecommendInput<'_>) -> Result<Vec<ScoredTrack>, CoreErr
         if !input.include_known && input.profile.is_some_and(|p| p.knows(c.track_id)) {
             continue;
         }
-        let x = c.vector.filter(|x| dim.is_none_or(|d| x.len() == d));
-        let xn = x
-            .map(|x| dot(x, x).sqrt())
-            .filter(|n| *n > 0.0 && n.is_finite());
-        let (mut taste_cos, mut home) = (None, None);
-        let mut avoid_cos = 0.0f32;
-        let mut mood_cos = None;
-        let mut vibe_cos = None;
-        if let (Some(x), Some(xn)) = (x, xn) {
-            for (i, cv) in centroids.iter().enumerate() {
-                let cs = dot(&cv.vector, x) / xn;
-                if taste_cos.is_none_or(|b| cs > b) {
-                    taste_cos = Some(cs);
-                    home = Some(i);
-                }
-            }
-            for a in &avoid {
-                if a.vector.len() == x.len() {
-                    avoid_cos = avoid_cos.max(dot(&a.vector, x) / xn);
-                }
-            }
-            if let (Some(m), Some(mn)) = (mood, mood_norm) {
-                if m.len() == x.len() {
-                    mood_cos = Some(dot(m, x) / (mn * xn));
-                }
-            }
-            if let (Some(v), Some(vn)) = (vibe_vec, vibe_norm) {
-                if v.len() == x.len() {
-                    vibe_cos = Some(dot(v, x) / (vn * xn));
-                }
-            }
-        }
-        let taste = taste_cos.map(unit_sim);
-        let vibe = match input.vibe {
-            None => None,
-            Some(v) => match (vibe_cos, &v.target) {
-                (Some(cs), _) => Some(unit_sim(cs)),
-                (None, Some(t)) => Some(vibe_score(t, &c.attributes, c.tags).score),
-                (None, None) => None,
-            },
-        };
-        let taste_side = match (taste, vibe, alpha) {
-            (Some(t), Some(v), Some(a)) => a * t + (1.0 - a) * v,
-            (None, Some(v), _) => v,
-            (Some(t), _, _) => t,
-            (None, None, _) => 0.5,
-        };
-        let mood_s = mood_cos.map(unit_sim).unwrap_or(0.5);
-        let freshness = (1.0 - staleness(c.recent_plays, &input.staleness)) as f32;
-        let meta = match (input.preferences, c.meta) {
-            (Some(p), Some(m)) if w.meta > 0.0 => qfzz::score_track(p, m).score as f32,
-            _ => 0.0,
-        };
-        let avoid_pen = avoid_cos.max(0.0);
-        let base = w.taste * taste_side + w.mood * mood_s + w.freshness * freshness + w.meta * meta
-            - w.avoid * avoid_pen;
-        // Thompson arm: the library cluster, else the taste centroid.
-        let arm = c.cluster;
+        let e = ctx.eval(c, false);
         let noise = match input.exploration {
             ExplorationMode::Off => 0.0,
             ExplorationMode::Noise => w.exploration_noise * rng.next_f64() as f32,
             ExplorationMode::Thompson => {
-                let stats = match (c.cluster, home) {
-                    (Some(k), _) => *arm_draws.entry((true, k)).or_insert_with(|| {
-                        input
-                            .cluster_stats
-                            .and_then(|s| s.get(&k).copied())
-                            .unwrap_or_default()
-                    }),
-                    (None, Some(h)) => {
-                        *arm_draws
-                            .entry((false, h as u32))
-                            .or_insert_with(|| ArmStats {
-                                plays: centroids[h].plays,
-                                skips: centroids[h].skips,
-                            })
-                    }
-                    (None, None) => ArmStats::default(),
+                // The arm: the library cluster, else the taste centroid, else none (uniform).
+                let key = match (c.cluster, e.home) {
+                    (Some(k), _) => Some((true, k)),
+                    (None, Some(h)) => Some((false, h as u32)),
+                    (None, None) => None,
                 };
-                w.exploration_noise * stats.sample(&mut rng) as f32
+                let theta = match key {
+                    None => rng.next_f64() as f32,
+                    Some(key) => {
+                        let pool = pools.entry(key).or_insert_with(|| {
+                            let stats = match key {
+                                (true, k) => input
+                                    .cluster_stats
+                                    .and_then(|s| s.get(&k).copied())
+                                    .unwrap_or_default(),
+                                (false, h) => ArmStats {
+                                    plays: ctx.centroids[h as usize].plays,
+                                    skips: ctx.centroids[h as usize].skips,
+                                },
+                            };
+                            (0..THOMPSON_POOL)
+                                .map(|_| stats.sample(&mut pool_rng) as f32)
+                                .collect()
+                        });
+                        pool[rng.below(THOMPSON_POOL as u64) as usize]
+                    }
+                };
+                w.exploration_noise * theta
             }
         };
-        let base = if base.is_finite() { base } else { 0.0 };
         rows.push(Row {
-            idx,
-            base,
+            idx: idx as u32,
+            home: e.home.map_or(u32::MAX, |h| h as u32),
+            base: e.base,
             noise,
-            home,
-            taste_cos,
-            mood_cos,
-            avoid_cos: avoid_pen,
-            comp: ScoreComponents {
-                taste,
-                vibe,
-                taste_side,
-                mood: mood_s,
-                freshness,
-                meta,
-                avoid: avoid_pen,
-                noise,
-            },
-            arm,
         });
     }
     if rows.is_empty() {
@@ -681,129 +764,197 @@ pub fn recommend(input: &RecommendInput<'_>) -> Result<Vec<ScoredTrack>, CoreErr
     let limit = input.limit.min(rows.len());
     let by_total = |a: &Row, b: &Row| {
         b.total().total_cmp(&a.total()).then_with(|| {
-            input.candidates[a.idx]
+            input.candidates[a.idx as usize]
                 .track_id
-                .cmp(&input.candidates[b.idx].track_id)
+                .cmp(&input.candidates[b.idx as usize].track_id)
         })
     };
 
-    // Noiseless cut-off: an item below it is in the list thanks to exploration.
-    let noiseless_cut = {
-        let mut bases: Vec<f32> = rows.iter().map(|r| r.base).collect();
-        let k = limit - 1;
-        bases.select_nth_unstable_by(k, |a, b| b.total_cmp(a));
-        bases[k]
+    let proportional =
+        ctx.centroids.len() >= 2 && w.taste > 0.0 && ctx.alpha.is_none_or(|a| a > 0.0);
+    let select = |rows: Vec<Row>| -> Vec<Row> {
+        if proportional {
+            proportional_pick(rows, &ctx.centroids, limit, &by_total)
+        } else {
+            top_k(rows, limit, &by_total)
+        }
     };
-
-    let vibe_blend_active = alpha.is_none_or(|a| a > 0.0);
-    let chosen: Vec<Row> = if centroids.len() >= 2 && w.taste > 0.0 && vibe_blend_active {
-        proportional_pick(&rows, &centroids, limit, &by_total)
+    // An exploration pick is an item the same selection would not have made without the
+    // exploration term.
+    let noiseless: HashSet<u32> = if input.exploration == ExplorationMode::Off {
+        HashSet::new()
     } else {
-        top_k(rows, limit, &by_total)
+        let quiet: Vec<Row> = rows.iter().map(|r| Row { noise: 0.0, ..*r }).collect();
+        select(quiet).into_iter().map(|r| r.idx).collect()
     };
+    let chosen = select(rows);
 
-    let profile = input.profile;
     let mut out = Vec::with_capacity(chosen.len());
     for r in chosen {
-        let c = &input.candidates[r.idx];
-        let mut reasons = Vec::new();
-        if let (Some(h), Some(cs)) = (r.home, r.taste_cos) {
-            if input.centroid_mode == CentroidMode::Single {
-                reasons.push(Reason::TasteProfile { similarity: cs });
-            } else {
-                let cluster = centroids[h].index;
-                reasons.push(Reason::TasteCluster {
-                    cluster,
-                    similarity: cs,
-                    exemplars: profile
-                        .map(|p| p.exemplars(Slot::Taste(cluster as u16), 2))
-                        .unwrap_or_default(),
-                });
-            }
-        }
-        if let Some(x) = c.vector {
-            let best = input
-                .anchors
-                .iter()
-                .filter(|a| a.weight > 0.0 && a.track_id != c.track_id)
-                .filter_map(|a| cosine(a.vector, x).map(|s| (a.track_id, s)))
-                .max_by(|a, b| a.1.total_cmp(&b.1));
-            if let Some((id, s)) = best.filter(|b| b.1 >= SIMILAR_TO_KNOWN_COSINE) {
-                reasons.push(Reason::SimilarToKnown {
-                    track_id: id,
-                    similarity: s,
-                });
-            }
-        }
-        if let (Some(v), Some(vs)) = (input.vibe, r.comp.vibe) {
-            let (matched_tags, matched_attributes) = match &v.target {
-                Some(t) if vibe_vec.is_none() => {
-                    let m = vibe_score(t, &c.attributes, c.tags);
-                    (m.matched_tags, m.matched_attributes)
-                }
-                _ => (Vec::new(), Vec::new()),
-            };
-            if vs >= 0.6 {
-                reasons.push(Reason::Vibe {
-                    vibe: v.text.clone(),
-                    score: vs,
-                    matched_tags,
-                    matched_attributes,
-                });
-            }
-        }
-        if r.mood_cos.is_some_and(|m| m >= MOOD_REASON_COSINE) {
-            reasons.push(Reason::Mood {
-                similarity: r.mood_cos.unwrap_or(0.0),
-            });
-        }
-        if let (Some(p), Some(m)) = (input.preferences, c.meta) {
-            let b = qfzz::score_track(p, m);
-            if let Some((g, via)) = b.genre_match {
-                let weight = p
-                    .genres
-                    .get(&g)
-                    .copied()
-                    .unwrap_or(qfzz::SIMILAR_GENRE_SHARE);
-                reasons.push(Reason::GenrePreference {
-                    genre: g,
-                    similar_to: via,
-                    weight,
-                });
-            }
-            if b.artist > 0.0 {
-                reasons.push(Reason::ArtistPreference {
-                    artist: m.artist.clone(),
-                    weight: p.artists.get(&m.artist).copied().unwrap_or(0.0),
-                });
-            }
-            if let Some(mood) = b.mood_match {
-                let weight = p.moods.get(&mood).copied().unwrap_or(0.0);
-                reasons.push(Reason::MoodPreference { mood, weight });
-            }
-        }
-        if r.noise > 0.0 && r.base < noiseless_cut {
-            reasons.push(Reason::ExplorationPick { cluster: r.arm });
-        }
-        if r.avoid_cos >= NEAR_DISLIKED_COSINE {
-            reasons.push(Reason::NearDisliked {
-                similarity: r.avoid_cos,
-            });
-        }
-        if r.comp.freshness < 1.0 {
-            reasons.push(Reason::PlayedOften {
-                recent_plays: c.recent_plays,
-            });
-        }
+        let c = &input.candidates[r.idx as usize];
+        let e = ctx.eval(c, true);
+        let explored = r.noise > 0.0 && !noiseless.contains(&r.idx);
+        let reasons = reasons_for(&ctx, c, &e, explored);
+        let mut components = e.comp;
+        components.noise = r.noise;
         out.push(ScoredTrack {
             track_id: c.track_id,
             score: r.total(),
-            components: r.comp,
-            centroid: r.home.map(|h| centroids[h].index),
+            components,
+            centroid: r.home().map(|h| ctx.centroids[h].index),
             reasons,
         });
     }
     Ok(out)
+}
+
+fn reasons_for(ctx: &Ctx<'_>, c: &Candidate<'_>, e: &Eval, explored: bool) -> Vec<Reason> {
+    let input = ctx.input;
+    let mut reasons = Vec::new();
+    if let (Some(h), Some(cs)) = (e.home, e.taste_cos) {
+        if input.centroid_mode == CentroidMode::Single {
+            reasons.push(Reason::TasteProfile { similarity: cs });
+        } else {
+            let cluster = ctx.centroids[h].index;
+            reasons.push(Reason::TasteCluster {
+                cluster,
+                similarity: cs,
+                exemplars: input
+                    .profile
+                    .map(|p| p.exemplars(Slot::Taste(cluster as u16), 2))
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    if let Some(x) = c.vector {
+        let best = input
+            .anchors
+            .iter()
+            .filter(|a| a.weight > 0.0 && a.track_id != c.track_id)
+            .filter_map(|a| cosine(a.vector, x).map(|s| (a.track_id, s)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        if let Some((id, s)) = best.filter(|b| b.1 >= SIMILAR_TO_KNOWN_COSINE) {
+            reasons.push(Reason::SimilarToKnown {
+                track_id: id,
+                similarity: s,
+            });
+        }
+    }
+    if let (Some(v), Some(vs)) = (input.vibe, e.comp.vibe) {
+        if vs >= VIBE_REASON_SCORE {
+            let (matched_tags, matched_attributes) = e
+                .vibe_match
+                .as_ref()
+                .map(|m| (m.matched_tags.clone(), m.matched_attributes.clone()))
+                .unwrap_or_default();
+            reasons.push(Reason::Vibe {
+                vibe: v.text.clone(),
+                score: vs,
+                matched_tags,
+                matched_attributes,
+            });
+        }
+    }
+    if let Some(m) = e.mood_cos.filter(|m| *m >= MOOD_REASON_COSINE) {
+        reasons.push(Reason::Mood { similarity: m });
+    }
+    if let (Some(p), Some(m), Some(b)) = (input.preferences, c.meta, &e.meta) {
+        if let Some((g, via)) = &b.genre_match {
+            let weight = match via {
+                None => p.genres.get(g).copied().unwrap_or(0.0),
+                Some(_) => qfzz::SIMILAR_GENRE_SHARE,
+            };
+            reasons.push(Reason::GenrePreference {
+                genre: g.clone(),
+                similar_to: via.clone(),
+                weight,
+            });
+        }
+        if b.artist > 0.0 {
+            reasons.push(Reason::ArtistPreference {
+                artist: m.artist.clone(),
+                weight: p.artists.get(&m.artist).copied().unwrap_or(0.0),
+            });
+        }
+        if let Some(mood) = &b.mood_match {
+            reasons.push(Reason::MoodPreference {
+                mood: mood.clone(),
+                weight: p.moods.get(mood).copied().unwrap_or(0.0),
+            });
+        }
+    }
+    if explored {
+        reasons.push(Reason::ExplorationPick { cluster: c.cluster });
+    }
+    if e.comp.avoid >= NEAR_DISLIKED_COSINE {
+        reasons.push(Reason::NearDisliked {
+            similarity: e.comp.avoid,
+        });
+    }
+    if e.comp.freshness < 1.0 {
+        reasons.push(Reason::PlayedOften {
+            recent_plays: c.recent_plays,
+        });
+    }
+    reasons
+}
+
+/// Posterior draws kept per Thompson arm and request.
+const THOMPSON_POOL: usize = 256;
+/// Vibe match at which "matches the vibe" is said.
+const VIBE_REASON_SCORE: f32 = 0.6;
+/// "More like this": candidates ranked by `(cos + 1) / 2` to the seed track's vector, best first,
+/// ties by track id. The seed itself, excluded ids and candidates without a comparable vector are
+/// left out. Deterministic; no exploration.
+pub fn similar_tracks(
+    seed_id: TrackId,
+    seed: &[f32],
+    candidates: &[Candidate<'_>],
+    exclude: Option<&HashSet<TrackId>>,
+    limit: usize,
+) -> Vec<ScoredTrack> {
+    let Some(sn) = Some(dot(seed, seed).sqrt()).filter(|n| *n > 0.0 && n.is_finite()) else {
+        return Vec::new();
+    };
+    let mut hits: Vec<(f32, TrackId)> = candidates
+        .iter()
+        .filter(|c| c.track_id != seed_id && !exclude.is_some_and(|e| e.contains(&c.track_id)))
+        .filter_map(|c| {
+            let x = c.vector.filter(|x| x.len() == seed.len())?;
+            let xn = dot(x, x).sqrt();
+            let cs = dot(seed, x) / (sn * xn);
+            (xn > 0.0 && cs.is_finite()).then_some((cs.clamp(-1.0, 1.0), c.track_id))
+        })
+        .collect();
+    let by = |a: &(f32, TrackId), b: &(f32, TrackId)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if limit == 0 {
+        return Vec::new();
+    }
+    if limit < hits.len() {
+        hits.select_nth_unstable_by(limit - 1, by);
+        hits.truncate(limit);
+    }
+    hits.sort_by(by);
+    hits.into_iter()
+        .map(|(cs, id)| {
+            let sim = unit_sim(cs);
+            ScoredTrack {
+                track_id: id,
+                score: sim,
+                components: ScoreComponents {
+                    taste_side: sim,
+                    mood: 0.5,
+                    freshness: 1.0,
+                    ..ScoreComponents::default()
+                },
+                centroid: None,
+                reasons: vec![Reason::SimilarToSeed {
+                    track_id: seed_id,
+                    similarity: cs,
+                }],
+            }
+        })
+        .collect()
 }
 
 /// Cosine at which a known track is cited as "sounds like Z".
@@ -823,9 +974,10 @@ fn top_k(mut rows: Vec<Row>, k: usize, cmp: &dyn Fn(&Row, &Row) -> std::cmp::Ord
 }
 
 /// Fills each centroid's mass-proportional quota with its best candidates, passes unused slots
-/// to the best remaining candidates overall, and returns the union sorted by score.
+/// to the best remaining candidates overall, and returns the union sorted by score. Linear time
+/// apart from sorting the `limit` winners.
 fn proportional_pick(
-    rows: &[Row],
+    rows: Vec<Row>,
     centroids: &[CentroidView],
     limit: usize,
     cmp: &dyn Fn(&Row, &Row) -> std::cmp::Ordering,
@@ -833,24 +985,25 @@ fn proportional_pick(
     let shares: Vec<f64> = centroids.iter().map(|c| c.share).collect();
     let quota = allocate_slots(&shares, limit);
     let mut buckets: Vec<Vec<Row>> = vec![Vec::new(); centroids.len()];
-    let mut homeless: Vec<Row> = Vec::new();
+    let mut rest: Vec<Row> = Vec::new();
     for r in rows {
-        match r.home {
-            Some(h) => buckets[h].push(*r),
-            None => homeless.push(*r),
+        match r.home() {
+            Some(h) => buckets[h].push(r),
+            None => rest.push(r),
         }
     }
     let mut chosen: Vec<Row> = Vec::with_capacity(limit);
-    let mut rest: Vec<Row> = homeless;
-    for (b, q) in buckets.into_iter().zip(quota) {
-        let mut b = b;
-        b.sort_by(|x, y| cmp(x, y));
-        let take = q.min(b.len());
-        rest.extend_from_slice(&b[take..]);
-        b.truncate(take);
+    for (mut b, q) in buckets.into_iter().zip(quota) {
+        if q < b.len() {
+            if q > 0 {
+                // Afterwards b[..q] holds the bucket's best q (in no particular order).
+                b.select_nth_unstable_by(q - 1, |x, y| cmp(x, y));
+            }
+            rest.extend(b.drain(q..));
+        }
         chosen.extend(b);
     }
-    if chosen.len() < limit {
+    if chosen.len() < limit && !rest.is_empty() {
         let more = top_k(rest, limit - chosen.len(), cmp);
         chosen.extend(more);
     }

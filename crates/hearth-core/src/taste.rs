@@ -328,6 +328,28 @@ pub struct CentroidView {
     pub skips: f64,
 }
 
+/// A serialisable overview of a profile's taste (dashboard, `GET /api/profiles/{name}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TasteSummary {
+    pub clusters: Vec<ClusterSummary>,
+    pub avoid: Vec<ClusterSummary>,
+    pub known_tracks: usize,
+    pub n_events: u64,
+    pub built_at: UnixMs,
+    pub updated_at: UnixMs,
+    pub needs_rebuild: bool,
+}
+
+/// One centroid in a [`TasteSummary`]; `exemplars` are its heaviest tracks (names are the
+/// caller's to look up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSummary {
+    pub index: usize,
+    pub share: f64,
+    pub mass: f64,
+    pub exemplars: Vec<TrackId>,
+}
+
 /// A profile's learned taste. Serialise it with serde (the store keeps it as JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TasteProfile {
@@ -366,18 +388,15 @@ impl TasteProfile {
     /// Full rebuild from a profile's whole history. `vectors` maps track ids to their vectors (any
     /// scale; they are L2-normalised here); tracks without a vector, or with a zero or non-finite
     /// one, are remembered (known, weighted) but not placed. All vectors must share one dimension.
+    /// The decay reference is `max(now_ms, newest event)`.
     pub fn build(
         events: &[TasteEvent],
         vectors: &HashMap<TrackId, Vec<f32>>,
         now_ms: UnixMs,
         params: &TasteParams,
     ) -> Result<Self, CoreError> {
-        let mut p = TasteProfile::empty(params.clone(), now_ms)?;
+        params.validate()?;
         let reference = events.iter().map(|e| e.ts).fold(now_ms, i64::max);
-        p.reference_ms = reference;
-        p.updated_at = reference;
-        p.n_events = events.len() as u64;
-
         let h = params.half_life_days;
         let mut weights: BTreeMap<TrackId, f64> = BTreeMap::new();
         let mut outcomes: BTreeMap<TrackId, (f64, f64)> = BTreeMap::new();
@@ -393,10 +412,50 @@ impl TasteProfile {
                 }
             }
         }
+        let mut p = Self::from_track_weights(&weights, &outcomes, vectors, reference, params)?;
+        p.n_events = events.len() as u64;
+        p.built_at = now_ms;
+        Ok(p)
+    }
 
+    /// Builds a profile from per-track weights that are already aggregated and stated at `now_ms`
+    /// (e.g. play counts of a dataset without timestamps, as in the HetRec evaluation). Same
+    /// clustering as [`TasteProfile::build`]; `n_events` is the number of weighted tracks.
+    pub fn from_weights(
+        weights: &[(TrackId, f64)],
+        vectors: &HashMap<TrackId, Vec<f32>>,
+        now_ms: UnixMs,
+        params: &TasteParams,
+    ) -> Result<Self, CoreError> {
+        params.validate()?;
+        let mut map: BTreeMap<TrackId, f64> = BTreeMap::new();
+        for (id, w) in weights {
+            if !w.is_finite() {
+                return Err(CoreError::invalid(
+                    "weight",
+                    format!("track {id} has a non-finite weight"),
+                ));
+            }
+            *map.entry(*id).or_insert(0.0) += w;
+        }
+        let mut p = Self::from_track_weights(&map, &BTreeMap::new(), vectors, now_ms, params)?;
+        p.n_events = map.len() as u64;
+        Ok(p)
+    }
+
+    fn from_track_weights(
+        weights: &BTreeMap<TrackId, f64>,
+        outcomes: &BTreeMap<TrackId, (f64, f64)>,
+        vectors: &HashMap<TrackId, Vec<f32>>,
+        reference: UnixMs,
+        params: &TasteParams,
+    ) -> Result<Self, CoreError> {
+        let mut p = TasteProfile::empty(params.clone(), reference)?;
+        p.reference_ms = reference;
+        p.updated_at = reference;
         let mut pos: Vec<(TrackId, Vec<f32>, f64)> = Vec::new();
         let mut neg: Vec<(TrackId, Vec<f32>, f64)> = Vec::new();
-        for (&id, &w) in &weights {
+        for (&id, &w) in weights {
             p.tracks.insert(
                 id,
                 TrackTaste {
@@ -449,7 +508,7 @@ impl TasteProfile {
 
         // Thompson counters: each track's plays/skips go to the centroid nearest its vector.
         let dirs: Vec<Option<Vec<f32>>> = p.centroids.iter().map(Accumulator::direction).collect();
-        for (id, (plays, skips)) in outcomes {
+        for (&id, &(plays, skips)) in outcomes {
             let Some(v) = vectors.get(&id) else { continue };
             let Some(x) = p.unit(id, v)? else { continue };
             if let Some((c, _)) = nearest(&dirs, &x) {
@@ -609,6 +668,52 @@ impl TasteProfile {
         v.into_iter().take(n).map(|(id, _)| id).collect()
     }
 
+    /// An overview with up to `exemplars` heaviest tracks per centroid.
+    pub fn summary(&self, now_ms: UnixMs, exemplars: usize) -> TasteSummary {
+        let clusters = |views: Vec<CentroidView>, taste: bool| -> Vec<ClusterSummary> {
+            views
+                .into_iter()
+                .map(|v| ClusterSummary {
+                    index: v.index,
+                    share: v.share,
+                    mass: v.mass,
+                    exemplars: self.exemplars(
+                        if taste {
+                            Slot::Taste(v.index as u16)
+                        } else {
+                            Slot::Avoid(v.index as u16)
+                        },
+                        exemplars,
+                    ),
+                })
+                .collect()
+        };
+        TasteSummary {
+            clusters: clusters(self.centroids_at(now_ms), true),
+            avoid: clusters(self.avoid_at(now_ms), false),
+            known_tracks: self.tracks.len(),
+            n_events: self.n_events,
+            built_at: self.built_at,
+            updated_at: self.updated_at,
+            needs_rebuild: self.needs_rebuild(),
+        }
+    }
+
+    /// The `n` most positively weighted known tracks at `now_ms`, heaviest first — the anchors a
+    /// ranker cites as "you liked Z".
+    pub fn top_tracks(&self, n: usize, now_ms: UnixMs) -> Vec<(TrackId, f64)> {
+        let h = self.params.half_life_days;
+        let mut v: Vec<(TrackId, f64)> = self
+            .tracks
+            .iter()
+            .filter(|(_, t)| t.weight > 0.0)
+            .map(|(id, t)| (*id, t.weight * decay_factor(t.at_ms, now_ms, h)))
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(n);
+        v
+    }
+
     /// Whether the profile has any event for this track (known tracks are excluded from
     /// recommendations unless asked for).
     pub fn knows(&self, id: TrackId) -> bool {
@@ -737,6 +842,12 @@ fn dot64(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(&x, &y)| x as f64 * y as f64).sum()
 }
 
+/// `dot64` in f32 with the vectorised kernel: k-means only compares cosines, so single
+/// precision is enough there, and it is several times faster.
+fn dot32(a: &[f32], b: &[f32]) -> f64 {
+    crate::scoring::dot(a, b) as f64
+}
+
 /// Index and cosine of the live direction nearest to unit vector `x` (ties → lowest index).
 fn nearest(dirs: &[Option<Vec<f32>>], x: &[f32]) -> Option<(usize, f64)> {
     let mut best: Option<(usize, f64)> = None;
@@ -810,7 +921,7 @@ fn adaptive_kmeans(
 fn count_distinct(pts: &[(&[f32], f64)], cap: usize) -> usize {
     let mut reps: Vec<&[f32]> = Vec::new();
     for p in pts {
-        if !reps.iter().any(|r| dot64(r, p.0) > 1.0 - 1e-9) {
+        if !reps.iter().any(|r| dot32(r, p.0) > 1.0 - 1e-9) {
             reps.push(p.0);
             if reps.len() > cap {
                 break;
@@ -855,14 +966,14 @@ fn kmeanspp_seeds(pts: &[(&[f32], f64)], k: usize, rng: &mut SeededRng) -> Vec<V
     centres.push(pts[first].0.to_vec());
     let mut dist: Vec<f64> = pts
         .iter()
-        .map(|p| (1.0 - dot64(p.0, &centres[0])).max(0.0))
+        .map(|p| (1.0 - dot32(p.0, &centres[0])).max(0.0))
         .collect();
     while centres.len() < k {
         let scores: Vec<f64> = pts.iter().zip(&dist).map(|(p, d)| p.1 * d).collect();
         let Some(i) = pick(&scores, rng) else { break };
         let c = pts[i].0.to_vec();
         for (d, p) in dist.iter_mut().zip(pts) {
-            *d = d.min((1.0 - dot64(p.0, &c)).max(0.0));
+            *d = d.min((1.0 - dot32(p.0, &c)).max(0.0));
         }
         centres.push(c);
     }
@@ -879,7 +990,7 @@ fn lloyd(pts: &[(&[f32], f64)], mut centres: Vec<Vec<f32>>, max_iter: usize) -> 
             let mut best = 0;
             let mut best_cos = f64::NEG_INFINITY;
             for (j, c) in centres.iter().enumerate() {
-                let cos = dot64(p.0, c);
+                let cos = dot32(p.0, c);
                 if cos > best_cos {
                     best_cos = cos;
                     best = j;
@@ -928,7 +1039,7 @@ fn finish(pts: &[(&[f32], f64)], centres: &[Vec<f32>]) -> Clustering {
             let mut best = 0;
             let mut best_cos = f64::NEG_INFINITY;
             for (j, c) in centres.iter().enumerate() {
-                let cos = dot64(p.0, c);
+                let cos = dot32(p.0, c);
                 if cos > best_cos {
                     best_cos = cos;
                     best = j;

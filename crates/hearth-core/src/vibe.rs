@@ -1146,4 +1146,23 @@ mod tests {
         assert_eq!(none.score, 0.5);
         assert_eq!(none.evidence, 0.0);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_and_scores_stay_in_unit_interval(
+            text in ".{0,80}",
+            e in proptest::option::of(-1.0f32..2.0),
+            d in proptest::option::of(0.0f32..=1.0),
+            bpm in proptest::option::of(0.0f32..250.0),
+            tags in proptest::collection::vec("[a-z -]{0,12}", 0..4),
+        ) {
+            let t = parse_vibe(&text);
+            for x in [t.energy, t.danceability, t.acousticness, t.brightness].into_iter().flatten() {
+                proptest::prop_assert!((0.0..=1.0).contains(&x));
+            }
+            let attrs = TrackAttributes { energy: e, danceability: d, tempo_bpm: bpm, ..TrackAttributes::default() };
+            let m = vibe_score(&t, &attrs, &tags);
+            proptest::prop_assert!(m.score.is_finite() && (0.0..=1.0).contains(&m.score));
+        }
+    }
 }

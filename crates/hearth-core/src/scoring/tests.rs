@@ -391,6 +391,16 @@ fn exploration_is_seeded_and_bounded() {
     for s in n1.iter().chain(&n2) {
         assert!((0.0..0.1).contains(&s.components.noise));
     }
+    // Items the noiseless ranking would not have chosen say so; the others do not.
+    let quiet: HashSet<TrackId> = off_a.iter().map(|s| s.track_id).collect();
+    for s in &n1 {
+        let explored = s
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::ExplorationPick { .. }));
+        assert_eq!(explored, !quiet.contains(&s.track_id), "{s:?}");
+    }
+    assert!(n1.iter().any(|s| !quiet.contains(&s.track_id)));
 }
 
 #[test]
@@ -550,4 +560,107 @@ proptest! {
         }
         prop_assert!(out.windows(2).all(|w| w[0].score >= w[1].score));
     }
+}
+
+/// Throughput benchmark (not a test of speed: it asserts nothing about time). Run with
+/// `cargo test -p hearth-core --release --lib bench_recommend -- --ignored --nocapture`.
+/// Prints `recommend` time against a baseline measured in the same run: one plain dot product
+/// per candidate against one query vector (the least work any vector ranker must do).
+#[test]
+#[ignore]
+fn bench_recommend() {
+    use std::time::Instant;
+    for (n, dim) in [
+        (200_000usize, 64usize),
+        (200_000, 256),
+        (200_000, 512),
+        (20_000, 512),
+    ] {
+        let mut rng = SeededRng::new(n as u64 + dim as u64);
+        let data: Vec<f32> = (0..n * dim).map(|_| rng.normal() as f32).collect();
+        let mut items = Vec::new();
+        for i in 0..200 {
+            items.push((
+                1_000_000 + i as i64,
+                around(i % 4, dim, 0.5 / (dim as f64).sqrt(), &mut rng),
+                if i % 17 == 0 {
+                    Some(FeedbackKind::Hate)
+                } else {
+                    None
+                },
+            ));
+        }
+        let p = profile(&items, &TasteParams::default());
+        let mood = around(0, dim, 0.3, &mut rng);
+        let cs: Vec<Candidate> = (0..n)
+            .map(|i| Candidate {
+                track_id: TrackId(i as i64),
+                vector: Some(&data[i * dim..(i + 1) * dim]),
+                recent_plays: (i % 7) as u32,
+                ..Candidate::new(TrackId(0))
+            })
+            .collect();
+        let q = p.mean_vector().unwrap();
+        let reps = 5;
+        let t = Instant::now();
+        let mut sink = 0.0f32;
+        for _ in 0..reps {
+            for c in &cs {
+                sink += dot(&q, c.vector.unwrap());
+            }
+        }
+        let base = t.elapsed().as_secs_f64() / reps as f64;
+        for (label, mode) in [
+            ("off", ExplorationMode::Off),
+            ("noise", ExplorationMode::Noise),
+            ("thompson", ExplorationMode::Thompson),
+        ] {
+            let mut input = RecommendInput::new(&cs, NOW);
+            input.profile = Some(&p);
+            input.mood = Some(&mood);
+            input.exploration = mode;
+            input.limit = 50;
+            let t = Instant::now();
+            for s in 0..reps {
+                input.seed = s as u64;
+                sink += recommend(&input).unwrap()[0].score;
+            }
+            let took = t.elapsed().as_secs_f64() / reps as f64;
+            println!(
+                "n={n} dim={dim} centroids={} avoid={} exploration={label}: recommend {:.1} ms, \
+                 baseline single dot scan {:.1} ms, ratio {:.2}",
+                p.centroids_at(NOW).len(),
+                p.avoid_at(NOW).len(),
+                took * 1e3,
+                base * 1e3,
+                took / base
+            );
+        }
+        assert!(sink.is_finite());
+    }
+}
+
+#[test]
+fn similar_tracks_rank_by_cosine_to_the_seed() {
+    let seed = vec![1.0f32, 0.0, 0.0];
+    let vs = vec![
+        (1, seed.clone()),
+        (2, vec![1.0, 1.0, 0.0]),
+        (3, vec![1.0, 0.1, 0.0]),
+        (4, vec![-1.0, 0.0, 0.0]),
+        (5, vec![0.0, 0.0, 0.0]),
+        (6, vec![1.0, 0.0]),
+    ];
+    let cs = cands(&vs);
+    let ex = HashSet::from([TrackId(2)]);
+    let out = similar_tracks(TrackId(1), &seed, &cs, Some(&ex), 10);
+    let ids: Vec<i64> = out.iter().map(|s| s.track_id.0).collect();
+    assert_eq!(ids, vec![3, 4]);
+    assert!(close(out[1].score, 0.0));
+    assert_eq!(
+        out[0].reasons[0].render(&|_| Some("A – B".into())),
+        "sounds like A – B"
+    );
+    assert_eq!(similar_tracks(TrackId(1), &seed, &cs, None, 1).len(), 1);
+    assert!(similar_tracks(TrackId(1), &[0.0, 0.0, 0.0], &cs, None, 5).is_empty());
 }

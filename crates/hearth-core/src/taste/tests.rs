@@ -127,6 +127,11 @@ fn negative_weights_form_avoid_directions() {
     assert_eq!(p.centroids_at(NOW).len(), 1);
     assert_eq!(p.tracks()[&TrackId(2)].slot, Some(Slot::Avoid(0)));
     assert_eq!(p.exemplars(Slot::Avoid(0), 5), vec![TrackId(2), TrackId(3)]);
+    let s = p.summary(NOW, 1);
+    assert_eq!(s.clusters.len(), 1);
+    assert_eq!(s.clusters[0].exemplars, vec![TrackId(1)]);
+    assert_eq!(s.avoid[0].exemplars, vec![TrackId(2)]);
+    assert_eq!((s.known_tracks, s.n_events), (3, 3));
 }
 
 /// Events over 90 days for `tracks` (each with a vector), mixing plays, skips and feedback.
@@ -623,4 +628,148 @@ proptest! {
             prop_assert!(c.vector.iter().all(|x| x.is_finite()) && c.mass.is_finite());
         }
     }
+}
+
+#[test]
+fn from_weights_matches_build_and_top_tracks_orders_by_weight() {
+    let vectors = HashMap::from([
+        (TrackId(1), axis(0, 4)),
+        (TrackId(2), axis(1, 4)),
+        (TrackId(3), axis(2, 4)),
+    ]);
+    let p = TasteProfile::from_weights(
+        &[
+            (TrackId(1), 5.0),
+            (TrackId(2), 2.0),
+            (TrackId(3), -1.0),
+            (TrackId(1), 1.0),
+        ],
+        &vectors,
+        NOW,
+        &TasteParams::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        p.top_tracks(5, NOW),
+        vec![(TrackId(1), 6.0), (TrackId(2), 2.0)]
+    );
+    assert!(close(
+        p.track_weight_at(TrackId(3), NOW).unwrap(),
+        -1.0,
+        1e-12
+    ));
+    assert_eq!(p.n_events(), 3);
+    let c = p.centroids_at(NOW);
+    assert!(close(c.iter().map(|c| c.mass).sum::<f64>(), 8.0, 1e-12));
+    assert!(TasteProfile::from_weights(
+        &[(TrackId(1), f64::NAN)],
+        &vectors,
+        NOW,
+        &TasteParams::default()
+    )
+    .is_err());
+}
+
+/// Rebuild throughput (asserts nothing about time). Run with
+/// `cargo test -p hearth-core --release --lib bench_taste_build -- --ignored --nocapture`.
+/// Baseline measured in the same run: the haunt-fm single weighted average over the same events.
+#[test]
+#[ignore]
+fn bench_taste_build() {
+    use std::time::Instant;
+    for (n_tracks, dim) in [(2_000usize, 64usize), (10_000, 256), (10_000, 512)] {
+        let mut rng = SeededRng::new(n_tracks as u64);
+        let tracks: Vec<TrackId> = (0..n_tracks as i64).map(TrackId).collect();
+        let vectors: HashMap<TrackId, Vec<f32>> = tracks
+            .iter()
+            .map(|&t| {
+                (
+                    t,
+                    around((t.0 % 3) as usize, dim, 1.0 / (dim as f64).sqrt(), &mut rng),
+                )
+            })
+            .collect();
+        let events = history(n_tracks * 5, &tracks, 1);
+        let t = Instant::now();
+        let mut mean = vec![0.0f64; dim];
+        for e in &events {
+            let w = e.signal() * decay_factor(e.ts, NOW, 30.0);
+            for (m, x) in mean.iter_mut().zip(&vectors[&e.track_id]) {
+                *m += w * *x as f64;
+            }
+        }
+        let base = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let p = TasteProfile::build(&events, &vectors, NOW, &TasteParams::default()).unwrap();
+        let took = t.elapsed().as_secs_f64();
+        let mut inc = p.clone();
+        let t = Instant::now();
+        for e in events.iter().take(1000) {
+            inc.apply(e, Some(&vectors[&e.track_id])).unwrap();
+        }
+        let per_event = t.elapsed().as_secs_f64() / 1000.0;
+        println!(
+            "tracks={n_tracks} dim={dim} events={} centroids={}: build {:.1} ms, baseline weighted \
+             mean {:.1} ms, ratio {:.1}; incremental apply {:.1} µs/event",
+            events.len(),
+            p.centroids_at(NOW).len(),
+            took * 1e3,
+            base * 1e3,
+            took / base,
+            per_event * 1e6
+        );
+        assert!(mean.iter().all(|m| m.is_finite()));
+    }
+}
+
+#[test]
+fn incremental_agrees_with_rebuild_when_events_arrive_out_of_order() {
+    // Late imports deliver old events after newer ones; the decay reference stays the newest.
+    let params = TasteParams {
+        max_centroids: 1,
+        max_avoid_centroids: 1,
+        ..TasteParams::default()
+    };
+    let mut rng = SeededRng::new(31);
+    let tracks: Vec<TrackId> = (0..15).map(TrackId).collect();
+    let vectors: HashMap<TrackId, Vec<f32>> = tracks
+        .iter()
+        .map(|&t| (t, (0..8).map(|_| rng.normal() as f32).collect()))
+        .collect();
+    let mut events = history(120, &tracks, 8);
+    let mut shuffled = events.clone();
+    for i in (1..shuffled.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        shuffled.swap(i, j);
+    }
+    let start = shuffled.iter().map(|e| e.ts).min().unwrap();
+    let mut inc = TasteProfile::empty(params.clone(), start).unwrap();
+    for e in &shuffled {
+        inc.apply(e, Some(&vectors[&e.track_id])).unwrap();
+    }
+    events.sort_by_key(|e| e.ts);
+    let now = events.last().unwrap().ts;
+    let full = TasteProfile::build(&events, &vectors, now, &params).unwrap();
+    assert_eq!(inc.reference_ms(), full.reference_ms());
+    for (id, t) in full.tracks() {
+        assert!(close(
+            inc.track_weight_at(*id, now).unwrap(),
+            t.weight,
+            1e-9
+        ));
+    }
+    // Positive and negative totals agree; the pooled direction too.
+    let mass = |p: &TasteProfile| -> (f64, f64) {
+        let (c, a) = p.accumulators();
+        (
+            c.iter().map(|x| x.mass).sum(),
+            a.iter().map(|x| x.mass).sum(),
+        )
+    };
+    let (mi, mf) = (mass(&inc), mass(&full));
+    assert!(
+        close(mi.0, mf.0, 1e-6) && close(mi.1, mf.1, 1e-6),
+        "{mi:?} {mf:?}"
+    );
+    assert!(cos(&inc.mean_vector().unwrap(), &full.mean_vector().unwrap()) > 0.999_999);
 }
