@@ -403,3 +403,26 @@ pub fn run_hetrec(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, EvalErro
         rankers,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_out_tags_do_not_reach_the_tag_vectors() {
+        // user 0 tagged item 1 (tag 5) and item 0 (tag 6); item 1 is user 0's held-out item, so
+        // its only tag assignment must be dropped and item 1 ends up untagged.
+        let data = HetrecData {
+            user_ids: vec![10],
+            artist_ids: vec![100, 101],
+            plays: Interactions::from_rows(2, vec![vec![(0, 3.0), (1, 4.0)]]),
+            tag_assignments: vec![(0, 1, 5), (0, 0, 6)],
+        };
+        let held: HashSet<(u32, u32)> = [(0, 1)].into_iter().collect();
+        let v = tag_vectors_without(&data, &held, 1);
+        assert!(v.is_zero(1));
+        assert!(!v.is_zero(0));
+        let all = tag_vectors_without(&data, &HashSet::new(), 1);
+        assert!(!all.is_zero(1));
+    }
+}

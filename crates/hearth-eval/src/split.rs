@@ -104,3 +104,25 @@ mod tests {
         assert_eq!(s.test, vec![(0, 10), (2, 31)]);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // Any seed: the split is a pure function of (data, seed) and partitions the data.
+        #[test]
+        fn deterministic_partition_for_any_seed(seed in any::<u64>(), sizes in proptest::collection::vec(1usize..8, 1..20)) {
+            let rows: Vec<Vec<(u32, f32)>> = sizes
+                .iter()
+                .enumerate()
+                .map(|(u, &n)| (0..n as u32).map(|k| ((u as u32 * 7 + k * 3) % 30, 1.0)).collect::<std::collections::BTreeMap<_, _>>().into_iter().collect())
+                .collect();
+            let m = Interactions::from_rows(30, rows);
+            let a = leave_one_out(&m, seed);
+            prop_assert_eq!(&a, &leave_one_out(&m, seed));
+            prop_assert_eq!(a.train.nnz() + a.test.len(), m.nnz());
+        }
+    }
+}
