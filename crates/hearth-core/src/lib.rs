@@ -6,15 +6,26 @@
 //! Adapters (store, server, sources, audio decoding) live in outer crates and convert their data to
 //! and from these types. Main types: [`model::Track`], [`model::ListenEvent`],
 //! [`model::Profile`], [`model::FeedbackKind`], [`prefs::Preferences`], [`config::Config`].
+//!
+//! The recommendation brain is here too, as pure functions over plain data: [`taste`] (weighted,
+//! decayed multi-centroid taste profiles with exact incremental updates, mood, staleness),
+//! [`qfzz`] (QFZZ PersonalizedDJ scoring and feedback), [`vibe`] (the offline mood lexicon),
+//! [`scoring`] (the one ranker that serves `/api/recommendations` and the evaluation harness)
+//! and [`explore`] (seeded RNG, epsilon-greedy and Thompson sampling).
 
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod explore;
 pub mod ids;
 pub mod model;
 pub mod norm;
 pub mod prefs;
 pub mod profile_name;
+pub mod qfzz;
+pub mod scoring;
+pub mod taste;
+pub mod vibe;
 pub mod token;
 
 pub use error::CoreError;
