@@ -4,6 +4,7 @@
 //! paying one transaction per request. Deduplication (same profile + track within the window)
 //! happens inside that transaction, in arrival order, so racing duplicates are stored once.
 
+use crate::hooks::{ListenHooks, StoredListen};
 use hearth_core::model::{ListenOutcome, NewListen};
 use hearth_store::{DynStore, StoreError};
 use std::sync::Arc;
@@ -22,9 +23,9 @@ pub struct ListenIngest {
 
 impl ListenIngest {
     /// Spawns the ingest task on the current Tokio runtime.
-    pub fn start(store: DynStore, dedup_window_ms: i64) -> Self {
+    pub fn start(store: DynStore, dedup_window_ms: i64, hooks: ListenHooks) -> Self {
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(run(store, dedup_window_ms, rx));
+        tokio::spawn(run(store, dedup_window_ms, hooks, rx));
         ListenIngest { tx }
     }
 
@@ -40,7 +41,23 @@ impl ListenIngest {
     }
 }
 
-async fn run(store: DynStore, dedup_window_ms: i64, mut rx: mpsc::Receiver<(NewListen, Reply)>) {
+fn stored(listen: &NewListen, outcome: &ListenOutcome) -> Option<StoredListen> {
+    match *outcome {
+        ListenOutcome::Stored { listen_id, track_id, new_track } => Some(StoredListen {
+            listen_id,
+            track_id,
+            profile_id: listen.profile_id,
+            ts: listen.ts,
+            ms_played: listen.ms_played,
+            duration_ms: listen.track.duration_ms,
+            skipped: listen.skipped,
+            new_track,
+        }),
+        ListenOutcome::Duplicate { .. } => None,
+    }
+}
+
+async fn run(store: DynStore, dedup_window_ms: i64, hooks: ListenHooks, mut rx: mpsc::Receiver<(NewListen, Reply)>) {
     let mut batch: Vec<NewListen> = Vec::with_capacity(MAX_BATCH);
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Some((first, reply)) = rx.recv().await {
@@ -57,9 +74,11 @@ async fn run(store: DynStore, dedup_window_ms: i64, mut rx: mpsc::Receiver<(NewL
         }
         match store.record_listens(&batch, dedup_window_ms).await {
             Ok(outcomes) => {
+                let committed: Vec<StoredListen> = batch.iter().zip(&outcomes).filter_map(|(l, o)| stored(l, o)).collect();
                 for (reply, outcome) in replies.drain(..).zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
+                hooks.notify(&committed).await;
             }
             Err(batch_err) => {
                 // One listen may have poisoned the batch: store them one by one so the others
@@ -71,7 +90,11 @@ async fn run(store: DynStore, dedup_window_ms: i64, mut rx: mpsc::Receiver<(NewL
                         .await
                         .map_err(Arc::new)
                         .and_then(|mut v| v.pop().ok_or_else(|| Arc::new(StoreError::Corrupt("no outcome".into()))));
+                    let committed = res.as_ref().ok().and_then(|o| stored(listen, o));
                     let _ = reply.send(res);
+                    if let Some(c) = committed {
+                        hooks.notify(std::slice::from_ref(&c)).await;
+                    }
                 }
             }
         }

@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod ingest;
 mod middleware;
 pub mod openapi;

@@ -1,5 +1,6 @@
 //! Application state: small, cloneable, everything behind `Arc`.
 
+use crate::hooks::ListenHooks;
 use crate::ingest::ListenIngest;
 use hearth_core::clock::Clock;
 use hearth_core::config::Config;
@@ -12,6 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub ingest: ListenIngest,
+    /// Follow-up work after listens are committed (taste, analysis queue).
+    pub hooks: ListenHooks,
     pub started_at_ms: i64,
 }
 
@@ -19,8 +22,9 @@ impl AppState {
     /// Builds the state and starts the listen ingest task (needs a Tokio runtime).
     pub fn new(store: DynStore, config: Config, clock: Arc<dyn Clock>) -> Self {
         let dedup_window_ms = i64::try_from(config.server.dedup_window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let ingest = ListenIngest::start(store.clone(), dedup_window_ms);
+        let hooks = ListenHooks::default();
+        let ingest = ListenIngest::start(store.clone(), dedup_window_ms, hooks.clone());
         let started_at_ms = clock.now_ms();
-        AppState { store, config: Arc::new(config), clock, ingest, started_at_ms }
+        AppState { store, config: Arc::new(config), clock, ingest, hooks, started_at_ms }
     }
 }
