@@ -43,7 +43,8 @@ impl ListenHooks {
         if listens.is_empty() {
             return;
         }
-        let hooks: Vec<Arc<dyn ListenHook>> = self.0.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let hooks: Vec<Arc<dyn ListenHook>> =
+            self.0.read().unwrap_or_else(|e| e.into_inner()).clone();
         for h in hooks {
             h.on_listens(listens).await;
         }

@@ -10,7 +10,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 #[derive(OpenApi)]
-#[openapi(info(title = "Hearth", description = "Self-hosted music recommendation engine for a household (haunt-fm compatible API)."))]
+#[openapi(info(
+    title = "Hearth",
+    description = "Self-hosted music recommendation engine for a household (haunt-fm compatible API)."
+))]
 struct ApiDoc;
 
 /// Every documented route.
@@ -23,7 +26,10 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(profiles::list, profiles::create))
         .routes(routes!(profiles::get, profiles::delete))
         .routes(routes!(profiles::get_speakers, profiles::put_speakers))
-        .routes(routes!(profiles::get_preferences, profiles::put_preferences))
+        .routes(routes!(
+            profiles::get_preferences,
+            profiles::put_preferences
+        ))
         .routes(routes!(tracks::search))
         .routes(routes!(tracks::get))
         .routes(routes!(tracks::feedback))

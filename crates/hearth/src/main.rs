@@ -22,7 +22,8 @@ const EXAMPLES: &str = "Examples:
   hearth serve                              # start on ./hearth-data/hearth.db, http://127.0.0.1:8321
   hearth --database postgres://u@db/hearth serve --bind 0.0.0.0:8321
   hearth config show                        # effective configuration, secrets redacted
-  hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)";
+  hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)
+  hearth eval hetrec ../shared/data/hetrec2011-lastfm-2k   # quality vs MostPopular / ItemKNN / ALS";
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -32,6 +33,8 @@ pub enum Command {
     Profile(cmd::profile::Args),
     /// Inspect the configuration.
     Config(cmd::config::Args),
+    /// Offline evaluation of recommendation quality (HR@10, NDCG@10) against baselines.
+    Eval(cmd::eval::Args),
     /// Run a benchmark.
     Bench(cmd::bench::Args),
 }
@@ -41,7 +44,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let settings = match settings::Settings::load(&cli.global, &cli.command) {
@@ -51,7 +58,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("hearth: cannot start the async runtime: {e}");
@@ -64,6 +74,7 @@ fn main() -> ExitCode {
             Command::Config(args) => cmd::config::run(settings, args),
             Command::Profile(args) => cmd::profile::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,
+            Command::Eval(args) => cmd::eval::run(args),
         }
     });
     match result {

@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod config;
+pub mod eval;
 pub mod profile;
 pub mod serve;

@@ -2,4 +2,5 @@
 
 mod cli;
 mod durability;
+mod eval;
 mod support;
