@@ -1,0 +1,5 @@
+//! Integration tests for hearth-audio, one module per feature.
+
+mod dsp_golden;
+mod dsp_props;
+mod synth;
