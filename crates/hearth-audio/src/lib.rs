@@ -76,15 +76,23 @@
 //! PCM WAV; Opus inside Ogg is demuxed by symphonia and decoded by the pure
 //! Rust `opus-decoder` crate. No system codec library is used.
 
+pub mod analyze;
 pub mod attributes;
+pub mod decode;
 pub mod descriptor;
 pub mod dsp;
+mod error;
 pub mod resample;
+pub mod tags;
 
+pub use analyze::{analyze_decoder, analyze_file, Analysis};
 pub use attributes::{Attributes, TempoClass};
+pub use decode::{AudioDecoder, SymphoniaDecoder, SUPPORTED_EXTENSIONS};
 pub use descriptor::{Descriptor, MeanStd, FEATURES_VERSION, VECTOR_DIM, VECTOR_GROUPS};
 pub use dsp::{Analyzer, Mode};
+pub use error::AudioError;
 pub use resample::Resampler;
+pub use tags::{read_tags, Tags};
 
 /// Sample rate of everything the DSP sees.
 pub const SAMPLE_RATE_HZ: u32 = 22_050;
