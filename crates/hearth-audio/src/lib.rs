@@ -78,6 +78,8 @@
 
 pub mod analyze;
 pub mod attributes;
+pub mod bench;
+pub mod coherence;
 pub mod decode;
 pub mod descriptor;
 pub mod dsp;
@@ -87,6 +89,8 @@ pub mod tags;
 
 pub use analyze::{analyze_decoder, analyze_file, Analysis};
 pub use attributes::{Attributes, TempoClass};
+pub use bench::{bench_analyze, eval_album_coherence, BenchReport};
+pub use coherence::{album_coherence, CoherenceReport};
 pub use decode::{AudioDecoder, SymphoniaDecoder, SUPPORTED_EXTENSIONS};
 pub use descriptor::{Descriptor, MeanStd, FEATURES_VERSION, VECTOR_DIM, VECTOR_GROUPS};
 pub use dsp::{Analyzer, Mode};

@@ -161,7 +161,7 @@ impl Resampler {
             let coeffs = &self.table[phase * self.taps..(phase + 1) * self.taps];
             let offset = (first - self.history_start) as usize;
             let window = &self.history[offset..offset + self.taps];
-            let y: f32 = coeffs.iter().zip(window).map(|(c, x)| c * x).sum();
+            let y = crate::dsp::kernels::dot(coeffs, window);
             out.push(y);
             self.next_out += 1;
         }

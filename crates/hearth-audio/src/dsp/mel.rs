@@ -73,7 +73,7 @@ impl MelBank {
     pub(crate) fn log_energies(&self, power: &[f32], out: &mut [f32; MEL_BANDS]) {
         for (o, f) in out.iter_mut().zip(&self.filters) {
             let band = &power[f.start..f.start + f.weights.len()];
-            let e: f32 = band.iter().zip(&f.weights).map(|(p, w)| p * w).sum();
+            let e = super::kernels::dot(band, &f.weights);
             *o = 10.0 * std::f32::consts::LOG10_2 * super::stats::fast_log2(e + 1e-6);
         }
     }

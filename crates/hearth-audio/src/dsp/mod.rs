@@ -19,6 +19,7 @@
 //! guarded. Any input yields finite outputs.
 
 mod chroma;
+pub(crate) mod kernels;
 mod mel;
 pub(crate) mod stats;
 mod tempo;
@@ -105,6 +106,7 @@ pub struct Analyzer {
     scratch: Vec<Complex<f32>>,
     power: Vec<f32>,
     magnitude: Vec<f32>,
+    unit_mag: Vec<f32>,
     prev_unit_mag: Vec<f32>,
     have_prev_mag: bool,
     log_mel: [f32; MEL_BANDS],
@@ -154,6 +156,7 @@ impl Analyzer {
             scratch: tables.fft.make_scratch_vec(),
             power: vec![0.0; FFT_BINS],
             magnitude: vec![0.0; FFT_BINS],
+            unit_mag: vec![0.0; FFT_BINS],
             prev_unit_mag: vec![0.0; FFT_BINS],
             have_prev_mag: false,
             log_mel: [0.0; MEL_BANDS],
@@ -208,12 +211,9 @@ impl Analyzer {
         let frame = &self.pending[..FRAME_LEN];
 
         // Time-domain features.
-        let energy: f32 = frame.iter().map(|x| x * x).sum();
+        let energy = kernels::dot(frame, frame);
         let rms = (energy / FRAME_LEN as f32).sqrt();
-        let crossings = frame
-            .windows(2)
-            .filter(|w| (w[0] >= 0.0) != (w[1] >= 0.0))
-            .count();
+        let crossings = kernels::sign_changes(frame);
         let loud_db = (20.0 * std::f32::consts::LOG10_2 * fast_log2(rms)).max(LOUDNESS_FLOOR_DB);
         self.loudness_db.push(loud_db);
         self.loudness_hist.push(loud_db);
@@ -258,17 +258,12 @@ impl Analyzer {
         self.tempo.push(onset);
 
         // Spectral flux on L2-normalised magnitudes (shape change, not level).
-        let norm: f32 = self.power.iter().sum::<f32>().sqrt();
+        let norm = kernels::sum(&self.power).sqrt();
         let inv_norm = if norm > 1e-12 { 1.0 / norm } else { 0.0 };
-        let mut flux_sq = 0.0f32;
-        for (prev, &m) in self.prev_unit_mag.iter_mut().zip(&self.magnitude) {
-            let u = m * inv_norm;
-            let d = u - *prev;
-            if d > 0.0 {
-                flux_sq += d * d;
-            }
-            *prev = u;
+        for (u, &m) in self.unit_mag.iter_mut().zip(&self.magnitude) {
+            *u = m * inv_norm;
         }
+        let flux_sq = kernels::positive_diff_sq_and_store(&self.unit_mag, &mut self.prev_unit_mag);
         let had_prev = self.have_prev_mag;
         self.have_prev_mag = true;
 
@@ -280,41 +275,20 @@ impl Analyzer {
         }
         self.zcr.push(crossings as f32 / (FRAME_LEN - 1) as f32);
 
-        let mag_sum: f32 = self.magnitude.iter().sum();
+        let (mag_sum, weighted, weighted_sq) = kernels::moments(&self.magnitude, &t.bin_hz);
         if mag_sum > 1e-12 {
-            let centroid = self
-                .magnitude
-                .iter()
-                .zip(&t.bin_hz)
-                .map(|(m, f)| m * f)
-                .sum::<f32>()
-                / mag_sum;
-            let spread = self
-                .magnitude
-                .iter()
-                .zip(&t.bin_hz)
-                .map(|(m, f)| m * (f - centroid) * (f - centroid))
-                .sum::<f32>()
-                / mag_sum;
-            let target = ROLLOFF_FRACTION * mag_sum;
-            let mut acc = 0.0f32;
-            let mut rolloff_bin = FFT_BINS - 1;
-            for (k, m) in self.magnitude.iter().enumerate() {
-                acc += m;
-                if acc >= target {
-                    rolloff_bin = k;
-                    break;
-                }
-            }
+            let centroid = weighted / mag_sum;
+            let spread = weighted_sq / mag_sum - centroid * centroid;
             self.centroid.push(centroid);
             self.bandwidth.push(spread.max(0.0).sqrt());
-            self.rolloff.push(t.bin_hz[rolloff_bin]);
+            self.rolloff
+                .push(t.bin_hz[rolloff_bin(&self.magnitude, ROLLOFF_FRACTION * mag_sum)]);
         }
         // Flatness: geometric / arithmetic mean of the power spectrum (DC excluded).
         let bins = &self.power[1..];
         let eps = 1e-12f32;
-        let log_mean = bins.iter().map(|&p| fast_log2(p + eps)).sum::<f32>() / bins.len() as f32;
-        let arith = bins.iter().sum::<f32>() / bins.len() as f32 + eps;
+        let log_mean = kernels::sum_log2(bins, eps) / bins.len() as f32;
+        let arith = kernels::sum(bins) / bins.len() as f32 + eps;
         self.flatness
             .push((log_mean.exp2() / arith).clamp(0.0, 1.0));
 
@@ -397,6 +371,28 @@ impl Analyzer {
         };
         descriptor.sanitized()
     }
+}
+
+/// Index of the first bin at which the cumulative magnitude reaches
+/// `target`; whole 32-bin blocks are skipped with a vectorised sum.
+fn rolloff_bin(magnitude: &[f32], target: f32) -> usize {
+    let mut acc = 0.0f32;
+    let mut start = 0;
+    for block in magnitude.chunks(32) {
+        let block_sum = kernels::sum(block);
+        if acc + block_sum >= target {
+            for (k, m) in block.iter().enumerate() {
+                acc += m;
+                if acc >= target {
+                    return start + k;
+                }
+            }
+            return start + block.len() - 1;
+        }
+        acc += block_sum;
+        start += block.len();
+    }
+    magnitude.len().saturating_sub(1)
 }
 
 #[inline]

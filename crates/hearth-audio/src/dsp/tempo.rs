@@ -85,9 +85,14 @@ impl TempoTracker {
         self.ring[self.pos] = hp;
         let available = (self.count as usize).min(MAX_LAG);
         let hp64 = f64::from(hp);
-        for lag in 0..=available {
-            let idx = (self.pos + n - lag) % n;
-            self.acf[lag] += hp64 * f64::from(self.ring[idx]);
+        // ring[pos - lag] for lags up to pos, then wrap to the ring's end;
+        // two straight loops instead of a modulo per lag.
+        let direct = available.min(self.pos);
+        for lag in 0..=direct {
+            self.acf[lag] += hp64 * f64::from(self.ring[self.pos - lag]);
+        }
+        for lag in direct + 1..=available {
+            self.acf[lag] += hp64 * f64::from(self.ring[n + self.pos - lag]);
         }
         self.pos = (self.pos + 1) % n;
         self.count += 1;
