@@ -74,7 +74,15 @@
 //! # Decoding
 //! Symphonia decodes MP3, AAC (incl. iTunes M4A previews), FLAC, Vorbis and
 //! PCM WAV; Opus inside Ogg is demuxed by symphonia and decoded by the pure
-//! Rust `opus-decoder` crate. No system codec library is used.
+//! Rust `opus-decoder` crate (0.1, MIT/Apache). No system codec library is
+//! used. Known limitation: that Opus decoder is slow — measured ≈ 3× real
+//! time per core, versus ≈ 800× for symphonia's Vorbis — so Opus files
+//! dominate analysis time; its output matches libopus at 48 kHz.
+//!
+//! # Throughput and memory
+//! Measured with `bench_analyze` (release build, 1 thread, shared 2-core
+//! machine): full-length Ogg Vorbis tracks ≈ 500× real time per CPU core,
+//! 30-s AAC clips ≈ 530×, peak RSS ≈ 6 MiB for the whole process.
 
 pub mod analyze;
 pub mod attributes;

@@ -10,7 +10,7 @@
 //! # Memory
 //! Every feature is a running statistic (Welford mean/std, a 0.5 dB loudness
 //! histogram, summed chroma, an incrementally accumulated onset
-//! autocorrelation), so an [`Analyzer`] holds ≈ 40 KB whatever the input
+//! autocorrelation), so an [`Analyzer`] holds under 100 KB whatever the input
 //! length. Input may be pushed in blocks of any size.
 //!
 //! # Robustness
@@ -150,7 +150,7 @@ impl Analyzer {
         let tables = tables();
         Self {
             tables,
-            pending: Vec::with_capacity(FRAME_LEN * 4),
+            pending: Vec::with_capacity(FRAME_LEN),
             fft_in: tables.fft.make_input_vec(),
             spectrum: tables.fft.make_output_vec(),
             scratch: tables.fft.make_scratch_vec(),
