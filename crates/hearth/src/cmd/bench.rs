@@ -19,6 +19,34 @@ pub struct Args {
 pub enum Which {
     /// Load-test `POST /api/history/webhook` over loopback (SQLite, and PostgreSQL with --pg-url).
     Webhook(WebhookArgs),
+    /// Vector search: exact (f32, int8), HNSW and pgvector on synthetic clustered vectors.
+    Index(IndexArgs),
+    /// Audio analysis speed on a folder of music: tracks/s, × real time per CPU core, peak RSS.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct IndexArgs {
+    /// A small run (20k × 128) for a quick check instead of 100k/200k × 512 and 1M × 64.
+    #[arg(long)]
+    pub quick: bool,
+    /// Also benchmark pgvector in this PostgreSQL database.
+    #[arg(long, env = "HEARTH_BENCH_PG_URL")]
+    pub pg_url: Option<String>,
+    /// Print JSON rows `{"kind", "n", "dim", "build_s", "qps_1t", "qps_2t", "p50_ms", "p99_ms", "recall_at_50", "mem_bytes"}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Folder of audio files (searched recursively).
+    pub dir: std::path::PathBuf,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -40,7 +68,36 @@ pub struct WebhookArgs {
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     match args.which {
         Which::Webhook(a) => webhook(settings, a).await,
+        Which::Index(a) => index(a).await,
+        Which::Analyze(a) => analyze(a).await,
     }
+}
+
+async fn index(a: IndexArgs) -> anyhow::Result<()> {
+    let mut cfg = if a.quick { hearth_index::bench::BenchConfig::quick() } else { hearth_index::bench::BenchConfig::full() };
+    cfg.pg_url = a.pg_url;
+    cfg.progress = !a.json;
+    // The benchmark drives its own threads (and its own runtime for pgvector): keep it off ours.
+    let rows = tokio::task::spawn_blocking(move || hearth_index::bench::run(&cfg)).await??;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print!("{}", hearth_index::bench::render_table(&rows));
+    }
+    Ok(())
+}
+
+async fn analyze(a: AnalyzeArgs) -> anyhow::Result<()> {
+    let dir = a.dir.clone();
+    let report = tokio::task::spawn_blocking(move || hearth_audio::bench::bench_analyze(&dir, a.threads))
+        .await?
+        .with_context(|| format!("analysing {}", a.dir.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(())
 }
 
 #[derive(Serialize, Debug)]

@@ -36,6 +36,21 @@ pub enum Dataset {
     Hetrec(Common),
     /// Spotify tracks + playlists: playlist continuation from audio features.
     Catalogue(Common),
+    /// Descriptor quality on your own music: share of each track's 5 nearest neighbours from the
+    /// same album (album tag, else folder), beside the shuffled-album floor.
+    AlbumCoherence(CoherenceArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CoherenceArgs {
+    /// Folder of audio files (searched recursively).
+    pub dir: PathBuf,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Print `{"tracks", "albums", "coherence_at_5", "shuffled_floor"}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -65,4 +80,18 @@ fn options(c: &Common) -> EvalOptions {
         seed: c.seed,
         rankers: c.rankers.clone(),
     }
+}
+
+fn album_coherence(a: &CoherenceArgs) -> anyhow::Result<()> {
+    let (report, failures) =
+        hearth_audio::bench::eval_album_coherence(&a.dir, a.threads).with_context(|| format!("analysing {}", a.dir.display()))?;
+    for f in &failures {
+        eprintln!("skipped (failed to analyse): {f}");
+    }
+    if a.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(())
 }
