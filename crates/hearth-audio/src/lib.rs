@@ -110,7 +110,9 @@ pub use tags::{read_tags, Tags};
 pub const SAMPLE_RATE_HZ: u32 = 22_050;
 
 /// Analyses mono samples at any sample rate (resampled to
-/// [`SAMPLE_RATE_HZ`] first when needed). Never panics; outputs are finite.
+/// [`SAMPLE_RATE_HZ`] first when needed; a rate of 0, which cannot describe
+/// real audio, is taken as [`SAMPLE_RATE_HZ`] so this stays infallible).
+/// Never panics; outputs are finite.
 pub fn analyze_samples(samples: &[f32], sample_rate_hz: u32) -> Descriptor {
     if sample_rate_hz == SAMPLE_RATE_HZ || sample_rate_hz == 0 {
         return dsp::analyze_mono_22k(samples);
