@@ -74,7 +74,11 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
 }
 
 async fn index(a: IndexArgs) -> anyhow::Result<()> {
-    let mut cfg = if a.quick { hearth_index::bench::BenchConfig::quick() } else { hearth_index::bench::BenchConfig::full() };
+    let mut cfg = if a.quick {
+        hearth_index::bench::BenchConfig::quick()
+    } else {
+        hearth_index::bench::BenchConfig::full()
+    };
     cfg.pg_url = a.pg_url;
     cfg.progress = !a.json;
     // The benchmark drives its own threads (and its own runtime for pgvector): keep it off ours.
@@ -89,9 +93,10 @@ async fn index(a: IndexArgs) -> anyhow::Result<()> {
 
 async fn analyze(a: AnalyzeArgs) -> anyhow::Result<()> {
     let dir = a.dir.clone();
-    let report = tokio::task::spawn_blocking(move || hearth_audio::bench::bench_analyze(&dir, a.threads))
-        .await?
-        .with_context(|| format!("analysing {}", a.dir.display()))?;
+    let report =
+        tokio::task::spawn_blocking(move || hearth_audio::bench::bench_analyze(&dir, a.threads))
+            .await?
+            .with_context(|| format!("analysing {}", a.dir.display()))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -65,6 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             hearth_eval::run_catalogue(&c.dir, &options(c))
                 .with_context(|| format!("evaluating {}", c.dir.display()))?,
         ),
+        Dataset::AlbumCoherence(a) => return album_coherence(a),
     };
     if c.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -83,8 +84,8 @@ fn options(c: &Common) -> EvalOptions {
 }
 
 fn album_coherence(a: &CoherenceArgs) -> anyhow::Result<()> {
-    let (report, failures) =
-        hearth_audio::bench::eval_album_coherence(&a.dir, a.threads).with_context(|| format!("analysing {}", a.dir.display()))?;
+    let (report, failures) = hearth_audio::bench::eval_album_coherence(&a.dir, a.threads)
+        .with_context(|| format!("analysing {}", a.dir.display()))?;
     for f in &failures {
         eprintln!("skipped (failed to analyse): {f}");
     }
