@@ -439,3 +439,81 @@ mod pg_bench {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, p50_ms: f64, qps_2t: f64) -> BenchRow {
+        BenchRow {
+            kind: kind.into(),
+            n: 1000,
+            dim: 8,
+            build_s: 0.5,
+            qps_1t: 10.0,
+            qps_2t,
+            p50_ms,
+            p99_ms: 2.0,
+            recall_at_50: 0.97,
+            mem_bytes: 64_000,
+            peak_rss_delta_bytes: Some(1 << 20),
+        }
+    }
+
+    #[test]
+    fn json_rows_have_exactly_the_documented_fields() {
+        let v = serde_json::to_value(vec![row("hnsw", 1.0, 20.0)]).unwrap();
+        let obj = v[0].as_object().unwrap();
+        let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "build_s",
+                "dim",
+                "kind",
+                "mem_bytes",
+                "n",
+                "p50_ms",
+                "p99_ms",
+                "qps_1t",
+                "qps_2t",
+                "recall_at_50"
+            ]
+        );
+        assert_eq!(obj["kind"], "hnsw");
+    }
+
+    #[test]
+    fn table_reports_ratios_against_exact_of_the_same_size() {
+        let t = render_table(&[row("exact", 4.0, 10.0), row("hnsw", 0.5, 40.0)]);
+        let hnsw_line = t.lines().find(|l| l.starts_with("hnsw")).unwrap();
+        assert!(hnsw_line.contains("8.0×"), "{hnsw_line}");
+        assert!(hnsw_line.contains("4.0×"), "{hnsw_line}");
+        assert!(hnsw_line.contains("2.00"), "mem/raw column: {hnsw_line}");
+    }
+
+    #[test]
+    fn quick_run_measures_every_in_process_kind() {
+        let cfg = BenchConfig {
+            sizes: vec![(1500, 16)],
+            queries: 20,
+            k: 10,
+            progress: false,
+            ..BenchConfig::quick()
+        };
+        let rows = run(&cfg).unwrap();
+        let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(kinds, ["exact", "exact-int8", "hnsw"]);
+        let exact = &rows[0];
+        assert_eq!(exact.recall_at_50, 1.0, "exact is its own ground truth");
+        for r in &rows {
+            assert!(
+                r.qps_1t > 0.0 && r.qps_2t > 0.0 && r.p99_ms >= r.p50_ms,
+                "{r:?}"
+            );
+            assert!(r.mem_bytes as usize >= 1500 * 16 * 4, "{r:?}");
+            assert!(r.recall_at_50 > 0.8, "{r:?}");
+        }
+    }
+}
