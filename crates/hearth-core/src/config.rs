@@ -407,7 +407,9 @@ impl Config {
         }
         let url = &self.database_url;
         if !url.is_empty()
-            && !["sqlite:", "postgres://", "postgresql://"].iter().any(|p| url.starts_with(p))
+            && !["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| url.starts_with(p))
         {
             return Err(CoreError::invalid(
                 "database_url",
@@ -494,7 +496,9 @@ impl Config {
             ));
         }
         if !self.home_assistant.url.is_empty()
-            && !["http://", "https://"].iter().any(|p| self.home_assistant.url.starts_with(p))
+            && !["http://", "https://"]
+                .iter()
+                .any(|p| self.home_assistant.url.starts_with(p))
         {
             return Err(CoreError::invalid(
                 "home_assistant.url",
@@ -647,7 +651,10 @@ mod tests {
         );
         assert!(shown.contains("<redacted>"));
         assert!(!format!("{c:?}").contains("s3cret"));
-        assert_eq!(redact_url("postgres://u:p@h/db"), "postgres://u:<redacted>@h/db");
+        assert_eq!(
+            redact_url("postgres://u:p@h/db"),
+            "postgres://u:<redacted>@h/db"
+        );
         assert_eq!(redact_url("sqlite:./x.db"), "sqlite:./x.db");
     }
 }

@@ -25,7 +25,7 @@ pub mod profile_name;
 pub mod qfzz;
 pub mod scoring;
 pub mod taste;
-pub mod vibe;
 pub mod token;
+pub mod vibe;
 
 pub use error::CoreError;

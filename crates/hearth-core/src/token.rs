@@ -36,6 +36,9 @@ mod tests {
         assert_eq!(hash_token(&a), hash_token(&format!(" {a} ")));
         assert_ne!(hash_token(&a), hash_token(&b));
         // SHA-256("abc"), a published test vector.
-        assert_eq!(hash_token("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

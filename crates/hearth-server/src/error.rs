@@ -68,7 +68,9 @@ impl ApiError {
             ApiError::Store(e) => match e {
                 StoreError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found"),
                 StoreError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
-                StoreError::InvalidInput { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-value"),
+                StoreError::InvalidInput { .. } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid-value")
+                }
                 StoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
                 StoreError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
                 StoreError::Migrate(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -95,7 +97,11 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
-        let body = ErrorBody { error: code, message, field: self.field() };
+        let body = ErrorBody {
+            error: code,
+            message,
+            field: self.field(),
+        };
         (status, axum::Json(body)).into_response()
     }
 }

@@ -21,13 +21,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .get::<BodyLimit>()
             .map(|l| l.0)
             .unwrap_or(0);
-        let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge { limit }
-            } else {
-                ApiError::MalformedJson(e.body_text())
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e: BytesRejection| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge { limit }
+                } else {
+                    ApiError::MalformedJson(e.body_text())
+                }
+            })?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -39,9 +41,12 @@ pub struct BodyLimit(pub u64);
 
 /// Parses JSON bytes into `T` with field-level errors.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     if !value.is_object() {
-        return Err(ApiError::MalformedJson("the body must be a JSON object".into()));
+        return Err(ApiError::MalformedJson(
+            "the body must be a JSON object".into(),
+        ));
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -50,11 +55,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let field = match inner.strip_prefix("missing field `") {
             Some(rest) => {
                 let name = rest.split('`').next().unwrap_or_default();
-                if path == "." { name.to_string() } else { format!("{path}.{name}") }
+                if path == "." {
+                    name.to_string()
+                } else {
+                    format!("{path}.{name}")
+                }
             }
             None => path,
         };
-        ApiError::Invalid { field, reason: inner }
+        ApiError::Invalid {
+            field,
+            reason: inner,
+        }
     })
 }
 
@@ -82,6 +94,9 @@ fn serde_urlencoded_deserializer<T: DeserializeOwned>(q: &str) -> Result<T, ApiE
             None if path == "." => "query".to_string(),
             None => path,
         };
-        ApiError::Invalid { field, reason: inner }
+        ApiError::Invalid {
+            field,
+            reason: inner,
+        }
     })
 }

@@ -43,7 +43,11 @@ impl ListenIngest {
 
 fn stored(listen: &NewListen, outcome: &ListenOutcome) -> Option<StoredListen> {
     match *outcome {
-        ListenOutcome::Stored { listen_id, track_id, new_track } => Some(StoredListen {
+        ListenOutcome::Stored {
+            listen_id,
+            track_id,
+            new_track,
+        } => Some(StoredListen {
             listen_id,
             track_id,
             profile_id: listen.profile_id,
@@ -57,7 +61,12 @@ fn stored(listen: &NewListen, outcome: &ListenOutcome) -> Option<StoredListen> {
     }
 }
 
-async fn run(store: DynStore, dedup_window_ms: i64, hooks: ListenHooks, mut rx: mpsc::Receiver<(NewListen, Reply)>) {
+async fn run(
+    store: DynStore,
+    dedup_window_ms: i64,
+    hooks: ListenHooks,
+    mut rx: mpsc::Receiver<(NewListen, Reply)>,
+) {
     let mut batch: Vec<NewListen> = Vec::with_capacity(MAX_BATCH);
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Some((first, reply)) = rx.recv().await {
@@ -74,7 +83,11 @@ async fn run(store: DynStore, dedup_window_ms: i64, hooks: ListenHooks, mut rx: 
         }
         match store.record_listens(&batch, dedup_window_ms).await {
             Ok(outcomes) => {
-                let committed: Vec<StoredListen> = batch.iter().zip(&outcomes).filter_map(|(l, o)| stored(l, o)).collect();
+                let committed: Vec<StoredListen> = batch
+                    .iter()
+                    .zip(&outcomes)
+                    .filter_map(|(l, o)| stored(l, o))
+                    .collect();
                 for (reply, outcome) in replies.drain(..).zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
@@ -89,7 +102,10 @@ async fn run(store: DynStore, dedup_window_ms: i64, hooks: ListenHooks, mut rx: 
                         .record_listens(std::slice::from_ref(listen), dedup_window_ms)
                         .await
                         .map_err(Arc::new)
-                        .and_then(|mut v| v.pop().ok_or_else(|| Arc::new(StoreError::Corrupt("no outcome".into()))));
+                        .and_then(|mut v| {
+                            v.pop()
+                                .ok_or_else(|| Arc::new(StoreError::Corrupt("no outcome".into())))
+                        });
                     let committed = res.as_ref().ok().and_then(|o| stored(listen, o));
                     let _ = reply.send(res);
                     if let Some(c) = committed {

@@ -13,6 +13,7 @@ pub mod hooks;
 pub mod ingest;
 mod middleware;
 pub mod openapi;
+pub mod pipeline;
 mod routes;
 pub mod state;
 
@@ -31,17 +32,32 @@ pub fn router(state: AppState) -> Router {
     let limit = usize::try_from(state.config.server.body_limit_bytes).unwrap_or(usize::MAX);
     let timeout = Duration::from_secs(state.config.server.request_timeout_s);
     router
-        .route("/api/openapi.json", axum::routing::get(openapi::serve_openapi))
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(openapi::serve_openapi),
+        )
         .fallback(routes::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::write_token))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::write_token,
+        ))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
         .layer(axum::middleware::from_fn(middleware::log_request))
         .with_state(state)
 }
 
 /// Serves the app on `listener` until `shutdown` resolves, then finishes in-flight requests.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

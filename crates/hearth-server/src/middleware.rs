@@ -27,7 +27,8 @@ pub async fn log_request(req: Request, next: Next) -> Response {
 }
 
 pub async fn write_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    req.extensions_mut().insert(BodyLimit(state.config.server.body_limit_bytes));
+    req.extensions_mut()
+        .insert(BodyLimit(state.config.server.body_limit_bytes));
     let token = &state.config.server.api_token;
     let is_write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if token.is_set() && is_write && !req.uri().path().starts_with("/1/") {
@@ -36,7 +37,9 @@ pub async fn write_token(State(state): State<AppState>, mut req: Request, next: 
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| constant_time_eq(given.trim().as_bytes(), token.expose().as_bytes()));
+            .is_some_and(|given| {
+                constant_time_eq(given.trim().as_bytes(), token.expose().as_bytes())
+            });
         if !ok {
             return ApiError::Unauthorized.into_response();
         }

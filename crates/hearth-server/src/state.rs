@@ -21,10 +21,18 @@ pub struct AppState {
 impl AppState {
     /// Builds the state and starts the listen ingest task (needs a Tokio runtime).
     pub fn new(store: DynStore, config: Config, clock: Arc<dyn Clock>) -> Self {
-        let dedup_window_ms = i64::try_from(config.server.dedup_window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let dedup_window_ms =
+            i64::try_from(config.server.dedup_window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
         let hooks = ListenHooks::default();
         let ingest = ListenIngest::start(store.clone(), dedup_window_ms, hooks.clone());
         let started_at_ms = clock.now_ms();
-        AppState { store, config: Arc::new(config), clock, ingest, hooks, started_at_ms }
+        AppState {
+            store,
+            config: Arc::new(config),
+            clock,
+            ingest,
+            hooks,
+            started_at_ms,
+        }
     }
 }

@@ -4,7 +4,10 @@ use crate::StoreError;
 use async_trait::async_trait;
 use hearth_core::clock::UnixMs;
 use hearth_core::ids::{JobId, ProfileId, TrackId};
-use hearth_core::model::{Feedback, ListenEvent, ListenOutcome, NewListen, Profile, ProfileStats, Track, TrackInput, TrackOrigin};
+use hearth_core::model::{
+    Feedback, ListenEvent, ListenOutcome, NewListen, Profile, ProfileStats, Track, TrackInput,
+    TrackOrigin,
+};
 use serde::{Deserialize, Serialize};
 
 pub type StoreResult<T> = std::result::Result<T, StoreError>;
@@ -17,7 +20,12 @@ pub trait ProfileStore: Send + Sync {
     async fn get_profile(&self, name: &str) -> StoreResult<Option<Profile>>;
     async fn profile_stats(&self, id: ProfileId) -> StoreResult<ProfileStats>;
     /// Creates a profile; `Conflict` when the name exists. The name must be valid.
-    async fn create_profile(&self, name: &str, display_name: Option<&str>, now: UnixMs) -> StoreResult<Profile>;
+    async fn create_profile(
+        &self,
+        name: &str,
+        display_name: Option<&str>,
+        now: UnixMs,
+    ) -> StoreResult<Profile>;
     /// Returns the profile, creating it when absent; the flag says whether it was created.
     async fn ensure_profile(&self, name: &str, now: UnixMs) -> StoreResult<(Profile, bool)>;
     /// Deletes a profile after reassigning its listens, feedback and speakers' events to
@@ -28,7 +36,11 @@ pub trait ProfileStore: Send + Sync {
     async fn set_speakers(&self, profile: ProfileId, speakers: &[String]) -> StoreResult<()>;
     async fn profile_for_speaker(&self, speaker_name: &str) -> StoreResult<Option<Profile>>;
     async fn preferences(&self, profile: ProfileId) -> StoreResult<serde_json::Value>;
-    async fn set_preferences(&self, profile: ProfileId, prefs: &serde_json::Value) -> StoreResult<()>;
+    async fn set_preferences(
+        &self,
+        profile: ProfileId,
+        prefs: &serde_json::Value,
+    ) -> StoreResult<()>;
     /// Stores the hash of a profile's ListenBrainz-compatible token (replacing any earlier one).
     async fn set_token_hash(&self, profile: ProfileId, token_hash: &str) -> StoreResult<()>;
     async fn profile_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Profile>>;
@@ -41,13 +53,21 @@ pub trait ListenStore: Send + Sync {
     /// (creating it with origin `history`). A listen with a `dedup_key` already stored, or with
     /// the same profile and track within `dedup_window_ms` of a stored listen (or an earlier one in
     /// the same batch), is a `Duplicate` and writes nothing.
-    async fn record_listens(&self, batch: &[NewListen], dedup_window_ms: i64) -> StoreResult<Vec<ListenOutcome>>;
+    async fn record_listens(
+        &self,
+        batch: &[NewListen],
+        dedup_window_ms: i64,
+    ) -> StoreResult<Vec<ListenOutcome>>;
     /// Bulk path for imports: every listen carries a `dedup_key` (the stable row key); rows whose
     /// key is already stored are duplicates. One transaction, a few multi-row statements per
     /// thousand rows (no 60-s window: imports are deduplicated by key alone).
     async fn import_listens(&self, batch: &[NewListen]) -> StoreResult<ImportOutcome>;
     /// Newest first; `profile` filters to one profile (`default` includes legacy NULL rows).
-    async fn recent_listens(&self, profile: Option<ProfileId>, limit: u32) -> StoreResult<Vec<ListenEvent>>;
+    async fn recent_listens(
+        &self,
+        profile: Option<ProfileId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ListenEvent>>;
     /// Every listen of one profile, oldest first (taste rebuilds).
     async fn listens_of_profile(&self, profile: ProfileId) -> StoreResult<Vec<ListenEvent>>;
 }
@@ -57,6 +77,9 @@ pub trait ListenStore: Send + Sync {
 pub struct ImportOutcome {
     /// Newly stored listens: (listen id, track id), in input order.
     pub stored: Vec<(i64, TrackId)>,
+    /// For each entry of `stored`, the index of its row in the batch (so callers can pair a
+    /// stored listen with the row it came from, e.g. for listen hooks).
+    pub stored_rows: Vec<usize>,
     /// Rows whose key was already stored (or repeated within the batch).
     pub duplicates: usize,
     /// Tracks this batch created (to queue analysis and discovery).
@@ -68,7 +91,12 @@ pub struct ImportOutcome {
 pub trait TrackStore: Send + Sync {
     async fn get_track(&self, id: TrackId) -> StoreResult<Option<Track>>;
     /// Resolves a track by identity, creating it when new and filling fields it lacks.
-    async fn upsert_track(&self, input: &TrackInput, origin: TrackOrigin, now: UnixMs) -> StoreResult<(TrackId, bool)>;
+    async fn upsert_track(
+        &self,
+        input: &TrackInput,
+        origin: TrackOrigin,
+        now: UnixMs,
+    ) -> StoreResult<(TrackId, bool)>;
     /// Case-insensitive substring search over title, artist and album.
     async fn search_tracks(&self, query: &str, limit: u32) -> StoreResult<Vec<Track>>;
 }
@@ -146,10 +174,29 @@ pub trait JobStore: Send + Sync {
     async fn enqueue(&self, job: &NewJob, now: UnixMs) -> StoreResult<JobId>;
     /// Atomically takes the oldest runnable queued job of one of `kinds`, marking it running.
     async fn claim(&self, kinds: &[&str], worker: &str, now: UnixMs) -> StoreResult<Option<Job>>;
-    async fn heartbeat(&self, id: JobId, worker: &str, progress: &serde_json::Value, now: UnixMs) -> StoreResult<()>;
-    async fn complete(&self, id: JobId, worker: &str, result: &serde_json::Value, now: UnixMs) -> StoreResult<()>;
+    async fn heartbeat(
+        &self,
+        id: JobId,
+        worker: &str,
+        progress: &serde_json::Value,
+        now: UnixMs,
+    ) -> StoreResult<()>;
+    async fn complete(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: &serde_json::Value,
+        now: UnixMs,
+    ) -> StoreResult<()>;
     /// Records a failure: re-queued at `retry_at` while attempts remain, else `failed`.
-    async fn fail(&self, id: JobId, worker: &str, error: &str, retry_at: UnixMs, now: UnixMs) -> StoreResult<JobStatus>;
+    async fn fail(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: UnixMs,
+        now: UnixMs,
+    ) -> StoreResult<JobStatus>;
     /// Re-queues running jobs whose lease (last heartbeat) is older than `stale_before`.
     async fn requeue_stale(&self, stale_before: UnixMs, now: UnixMs) -> StoreResult<u64>;
     async fn get_job(&self, id: JobId) -> StoreResult<Option<Job>>;
@@ -183,6 +230,12 @@ pub trait StatusStore: Send + Sync {
 }
 
 /// Everything a Hearth process needs from persistence.
-pub trait Store: ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore {}
+pub trait Store:
+    ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore
+{
+}
 
-impl<T> Store for T where T: ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore {}
+impl<T> Store for T where
+    T: ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore
+{
+}

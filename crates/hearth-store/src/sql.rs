@@ -39,7 +39,8 @@ macro_rules! track_from_row {
             file_path: r.try_get("file_path")?,
             preview_url: r.try_get("preview_url")?,
             provider_uri: r.try_get("provider_uri")?,
-            tags: serde_json::from_str(&tags).map_err(|e| crate::StoreError::Corrupt(format!("tracks.tags: {e}")))?,
+            tags: serde_json::from_str(&tags)
+                .map_err(|e| crate::StoreError::Corrupt(format!("tracks.tags: {e}")))?,
             norm_key: r.try_get("norm_key")?,
             origin: hearth_core::model::TrackOrigin::parse(&origin)
                 .ok_or_else(|| crate::StoreError::Corrupt(format!("tracks.origin {origin:?}")))?,
@@ -60,7 +61,8 @@ macro_rules! listen_from_row {
             id: r.try_get("id")?,
             track_id: hearth_core::ids::TrackId(r.try_get("track_id")?),
             profile_id: hearth_core::ids::ProfileId(pid.unwrap_or($default_id)),
-            profile: pname.unwrap_or_else(|| hearth_core::profile_name::DEFAULT_PROFILE.to_string()),
+            profile: pname
+                .unwrap_or_else(|| hearth_core::profile_name::DEFAULT_PROFILE.to_string()),
             title: r.try_get("title")?,
             artist: r.try_get("artist")?,
             album: r.try_get("album")?,
@@ -83,7 +85,8 @@ macro_rules! job_from_row {
         let progress: String = r.try_get("progress")?;
         let result: Option<String> = r.try_get("result")?;
         let json = |s: &str, col: &str| {
-            serde_json::from_str::<serde_json::Value>(s).map_err(|e| crate::StoreError::Corrupt(format!("jobs.{col}: {e}")))
+            serde_json::from_str::<serde_json::Value>(s)
+                .map_err(|e| crate::StoreError::Corrupt(format!("jobs.{col}: {e}")))
         };
         crate::ports::Job {
             id: hearth_core::ids::JobId(r.try_get("id")?),
@@ -107,14 +110,18 @@ macro_rules! job_from_row {
 
 /// `$start, $start+1, …` — `n` numbered placeholders.
 pub(crate) fn placeholders(n: usize, start: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) const LISTEN_SELECT: &str = "SELECT l.id, l.track_id, l.profile_id, p.name AS profile_name, t.title, t.artist, t.album, \
      l.ts, l.source, l.speaker_name, l.ms_played, l.skipped, l.reason_end \
      FROM listen_events l JOIN tracks t ON t.id = l.track_id LEFT JOIN profiles p ON p.id = l.profile_id";
 
-pub(crate) const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_after, locked_by, locked_at, \
+pub(crate) const JOB_COLUMNS: &str =
+    "id, kind, payload, status, attempts, max_attempts, run_after, locked_by, locked_at, \
      last_error, progress, result, created_at, updated_at";
 
 /// Implements every store port for `$store` over database `$db`. The type must provide
@@ -578,9 +585,12 @@ macro_rules! impl_store {
                     }
                 }
                 tx.commit().await?;
-                for l in batch {
+                for (row, l) in batch.iter().enumerate() {
                     match l.dedup_key.as_ref().and_then(|k| stored_keys.remove(k)) {
-                        Some((id, track)) => out.stored.push((id, TrackId(track))),
+                        Some((id, track)) => {
+                            out.stored.push((id, TrackId(track)));
+                            out.stored_rows.push(row);
+                        }
                         None => out.duplicates += 1,
                     }
                 }
@@ -876,5 +886,3 @@ macro_rules! impl_store {
         }
     };
 }
-
-

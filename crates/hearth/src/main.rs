@@ -21,6 +21,7 @@ pub struct Cli {
 const EXAMPLES: &str = "Examples:
   hearth serve                              # start on ./hearth-data/hearth.db, http://127.0.0.1:8321
   hearth --database postgres://u@db/hearth serve --bind 0.0.0.0:8321
+  hearth import auto my_spotify_data.zip --profile alice   # import listening history
   hearth config show                        # effective configuration, secrets redacted
   hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)";
 
@@ -30,6 +31,8 @@ pub enum Command {
     Serve(cmd::serve::Args),
     /// Manage listener profiles (list, create, ListenBrainz tokens).
     Profile(cmd::profile::Args),
+    /// Import listening history (Spotify, Last.fm, ListenBrainz, Libre.fm, Rockbox exports).
+    Import(cmd::import::Args),
     /// Inspect the configuration.
     Config(cmd::config::Args),
     /// Run a benchmark.
@@ -41,7 +44,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let settings = match settings::Settings::load(&cli.global, &cli.command) {
@@ -51,7 +58,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("hearth: cannot start the async runtime: {e}");
@@ -61,6 +71,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => cmd::serve::run(settings, args).await,
+            Command::Import(args) => cmd::import::run(settings, args).await,
             Command::Config(args) => cmd::config::run(settings, args),
             Command::Profile(args) => cmd::profile::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,

@@ -37,7 +37,8 @@ impl Settings {
             None => Some(PathBuf::from("hearth.toml")).filter(|p| p.exists()),
         };
         if let Some(path) = &file {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
             check_secret_permissions(path, &text)?;
             b = b.file(&path.display().to_string(), &text)?;
         }
@@ -59,13 +60,22 @@ impl Settings {
             .clone()
             .or_else(|| std::env::var("HEARTH_LOG").ok())
             .unwrap_or_else(|| "info".into());
-        Ok(Settings { config, config_file: file, log_filter })
+        Ok(Settings {
+            config,
+            config_file: file,
+            log_filter,
+        })
     }
 
     /// Installs the global tracing subscriber (structured `key=value` lines on stderr).
     pub fn init_logging(&self) {
-        let filter = tracing_subscriber::EnvFilter::try_new(&self.log_filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(true).try_init();
+        let filter = tracing_subscriber::EnvFilter::try_new(&self.log_filter)
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(true)
+            .try_init();
     }
 
     /// Creates the data directory for a SQLite URL inside it.
@@ -73,8 +83,13 @@ impl Settings {
         let url = self.config.effective_database_url();
         if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.split('?').next().unwrap_or(path);
-            if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).with_context(|| format!("cannot create data directory {}", parent.display()))?;
+            if let Some(parent) = Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(parent).with_context(|| {
+                    format!("cannot create data directory {}", parent.display())
+                })?;
             }
         }
         Ok(())

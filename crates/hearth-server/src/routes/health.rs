@@ -21,10 +21,22 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", db: "ok" })),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                db: "ok",
+            }),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "error", db: "unreachable" }))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "error",
+                    db: "unreachable",
+                }),
+            )
         }
     }
 }
@@ -71,7 +83,11 @@ pub async fn status(State(state): State<AppState>) -> Result<Json<Status>, ApiEr
         candidates: c.candidates,
         profiles: c.profiles,
         feedback: c.feedback,
-        embeddings: c.embeddings.into_iter().map(|(model, count)| EmbeddingCount { model, count }).collect(),
+        embeddings: c
+            .embeddings
+            .into_iter()
+            .map(|(model, count)| EmbeddingCount { model, count })
+            .collect(),
         index_size: c.analysed,
         workers: state.config.analysis.workers,
         last_discovery_run: c.last_discovery_run.map(to_rfc3339),

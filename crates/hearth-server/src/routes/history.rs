@@ -57,7 +57,10 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 
 fn check_non_negative(field: &str, v: Option<i64>) -> Result<(), ApiError> {
     match v {
-        Some(x) if x < 0 => Err(ApiError::Invalid { field: field.into(), reason: format!("{x} must not be negative") }),
+        Some(x) if x < 0 => Err(ApiError::Invalid {
+            field: field.into(),
+            reason: format!("{x} must not be negative"),
+        }),
         _ => Ok(()),
     }
 }
@@ -66,14 +69,23 @@ fn check_non_negative(field: &str, v: Option<i64>) -> Result<(), ApiError> {
 #[utoipa::path(post, path = "/api/history/webhook", tag = "history", request_body = WebhookListen,
     responses((status = 200, body = WebhookResult), (status = 400, body = crate::error::ErrorBody),
               (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn webhook(State(state): State<AppState>, ApiJson(body): ApiJson<WebhookListen>) -> Result<Json<WebhookResult>, ApiError> {
+pub async fn webhook(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<WebhookListen>,
+) -> Result<Json<WebhookResult>, ApiError> {
     let title = body.title.trim();
     let artist = body.artist.trim();
     if title.is_empty() {
-        return Err(ApiError::Invalid { field: "title".into(), reason: "must not be empty".into() });
+        return Err(ApiError::Invalid {
+            field: "title".into(),
+            reason: "must not be empty".into(),
+        });
     }
     if artist.is_empty() {
-        return Err(ApiError::Invalid { field: "artist".into(), reason: "must not be empty".into() });
+        return Err(ApiError::Invalid {
+            field: "artist".into(),
+            reason: "must not be empty".into(),
+        });
     }
     check_non_negative("duration_ms", body.duration_ms)?;
     check_non_negative("ms_played", body.ms_played)?;
@@ -84,29 +96,53 @@ pub async fn webhook(State(state): State<AppState>, ApiJson(body): ApiJson<Webho
             .as_f64()
             .filter(|x| x.is_finite() && *x >= 0.0)
             .map(|secs| (secs * 1000.0).round() as i64)
-            .ok_or_else(|| ApiError::Invalid { field: "timestamp".into(), reason: "must be Unix seconds or RFC 3339".into() })?,
-        Some(serde_json::Value::String(s)) => parse_timestamp(s)
-            .ok_or_else(|| ApiError::Invalid { field: "timestamp".into(), reason: format!("{s:?} is not RFC 3339 or Unix seconds") })?,
-        Some(_) => return Err(ApiError::Invalid { field: "timestamp".into(), reason: "must be Unix seconds or RFC 3339".into() }),
+            .ok_or_else(|| ApiError::Invalid {
+                field: "timestamp".into(),
+                reason: "must be Unix seconds or RFC 3339".into(),
+            })?,
+        Some(serde_json::Value::String(s)) => {
+            parse_timestamp(s).ok_or_else(|| ApiError::Invalid {
+                field: "timestamp".into(),
+                reason: format!("{s:?} is not RFC 3339 or Unix seconds"),
+            })?
+        }
+        Some(_) => {
+            return Err(ApiError::Invalid {
+                field: "timestamp".into(),
+                reason: "must be Unix seconds or RFC 3339".into(),
+            })
+        }
     };
     // Resolve the profile before touching anything else, so an invalid name writes nothing.
-    let (profile, source, created): (Profile, &'static str, bool) = if let Some(name) = non_empty(&body.profile) {
+    let (profile, source, created): (Profile, &'static str, bool) = if let Some(name) =
+        non_empty(&body.profile)
+    {
         validate_profile_name(name).map_err(|e| match e {
-            hearth_core::CoreError::InvalidInput { reason, .. } => ApiError::Invalid { field: "profile".into(), reason },
+            hearth_core::CoreError::InvalidInput { reason, .. } => ApiError::Invalid {
+                field: "profile".into(),
+                reason,
+            },
         })?;
         let (p, created) = state.store.ensure_profile(name, now).await?;
         (p, "explicit", created)
-    } else if let Some(p) = match non_empty(&body.speaker_name).or(non_empty(&body.speaker_entity)) {
+    } else if let Some(p) = match non_empty(&body.speaker_name).or(non_empty(&body.speaker_entity))
+    {
         Some(speaker) => state.store.profile_for_speaker(speaker).await?,
         None => None,
     } {
         (p, "speaker", false)
     } else {
-        (super::existing_profile(&state, DEFAULT_PROFILE).await?, "default", false)
+        (
+            super::existing_profile(&state, DEFAULT_PROFILE).await?,
+            "default",
+            false,
+        )
     };
     // SPEC §6: a short play is a skip signal, whatever the client said.
     let short_play = match (body.ms_played, body.duration_ms) {
-        (Some(played), Some(dur)) if dur > 0 => played < 30_000 || (played as f64) < 0.25 * dur as f64,
+        (Some(played), Some(dur)) if dur > 0 => {
+            played < 30_000 || (played as f64) < 0.25 * dur as f64
+        }
         (Some(played), None) => played < 30_000,
         _ => false,
     };
@@ -127,7 +163,9 @@ pub async fn webhook(State(state): State<AppState>, ApiJson(body): ApiJson<Webho
         profile_id: profile.id,
         ts,
         source: non_empty(&body.source).unwrap_or("webhook").to_string(),
-        speaker_name: non_empty(&body.speaker_name).or(non_empty(&body.speaker_entity)).map(str::to_string),
+        speaker_name: non_empty(&body.speaker_name)
+            .or(non_empty(&body.speaker_entity))
+            .map(str::to_string),
         ms_played: body.ms_played,
         skipped: body.skipped.unwrap_or(false) || short_play,
         reason_end: None,
@@ -140,7 +178,11 @@ pub async fn webhook(State(state): State<AppState>, ApiJson(body): ApiJson<Webho
         })
     })?;
     let (status, event_id, track_id, new_track) = match outcome {
-        ListenOutcome::Stored { listen_id, track_id, new_track } => ("ok", Some(listen_id), track_id, new_track),
+        ListenOutcome::Stored {
+            listen_id,
+            track_id,
+            new_track,
+        } => ("ok", Some(listen_id), track_id, new_track),
         ListenOutcome::Duplicate { track_id } => ("duplicate", None, track_id, false),
     };
     Ok(Json(WebhookResult {
@@ -204,12 +246,24 @@ pub struct RecentListens {
 /// Recent listens, newest first; each carries its profile name and track id.
 #[utoipa::path(get, path = "/api/history/recent", tag = "history", params(RecentQuery),
     responses((status = 200, body = RecentListens), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn recent(State(state): State<AppState>, ApiQuery(q): ApiQuery<RecentQuery>) -> Result<Json<RecentListens>, ApiError> {
+pub async fn recent(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<RecentQuery>,
+) -> Result<Json<RecentListens>, ApiError> {
     let limit = q.limit.unwrap_or(20).clamp(1, 500);
     let profile = match q.profile.as_deref().filter(|p| !p.is_empty()) {
         Some(name) => Some(profile_or_default(&state, Some(name)).await?.id),
         None => None,
     };
-    let events: Vec<ListenView> = state.store.recent_listens(profile, limit).await?.into_iter().map(ListenView::from).collect();
-    Ok(Json(RecentListens { count: events.len(), events }))
+    let events: Vec<ListenView> = state
+        .store
+        .recent_listens(profile, limit)
+        .await?
+        .into_iter()
+        .map(ListenView::from)
+        .collect();
+    Ok(Json(RecentListens {
+        count: events.len(),
+        events,
+    }))
 }

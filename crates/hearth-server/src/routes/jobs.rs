@@ -59,18 +59,33 @@ pub struct JobsQuery {
 
 /// Recent jobs, newest first.
 #[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, body = JobList)))]
-pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<JobsQuery>) -> Result<Json<JobList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<JobsQuery>,
+) -> Result<Json<JobList>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let jobs = state.store.list_jobs(limit).await?;
-    Ok(Json(JobList { jobs: jobs.into_iter().map(JobView::from).collect() }))
+    Ok(Json(JobList {
+        jobs: jobs.into_iter().map(JobView::from).collect(),
+    }))
 }
 
 /// One job with its progress.
 #[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs",
     params(("id" = i64, Path, description = "job id")),
     responses((status = 200, body = JobView), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobView>, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::Invalid { field: "id".into(), reason: format!("{id:?} is not a job id") })?;
-    let job = state.store.get_job(JobId(id)).await?.ok_or_else(|| ApiError::NotFound(format!("job {id} does not exist")))?;
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<JobView>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::Invalid {
+        field: "id".into(),
+        reason: format!("{id:?} is not a job id"),
+    })?;
+    let job = state
+        .store
+        .get_job(JobId(id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("job {id} does not exist")))?;
     Ok(Json(job.into()))
 }

@@ -2,7 +2,9 @@
 
 pub mod health;
 pub mod history;
+pub mod import;
 pub mod jobs;
+pub mod listenbrainz;
 pub mod profiles;
 pub mod tracks;
 
@@ -25,6 +27,13 @@ pub(crate) async fn existing_profile(state: &AppState, name: &str) -> Result<Pro
 }
 
 /// The profile a read targets: the named one (404 when unknown) or `default`.
-pub(crate) async fn profile_or_default(state: &AppState, name: Option<&str>) -> Result<Profile, ApiError> {
-    existing_profile(state, name.filter(|n| !n.is_empty()).unwrap_or(DEFAULT_PROFILE)).await
+pub(crate) async fn profile_or_default(
+    state: &AppState,
+    name: Option<&str>,
+) -> Result<Profile, ApiError> {
+    existing_profile(
+        state,
+        name.filter(|n| !n.is_empty()).unwrap_or(DEFAULT_PROFILE),
+    )
+    .await
 }

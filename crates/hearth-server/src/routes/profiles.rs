@@ -50,7 +50,12 @@ pub struct ProfileList {
 #[utoipa::path(get, path = "/api/profiles", tag = "profiles", responses((status = 200, body = ProfileList)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<ProfileList>, ApiError> {
     let rows = state.store.list_profiles().await?;
-    Ok(Json(ProfileList { profiles: rows.into_iter().map(|(p, s)| ProfileView::new(p, s)).collect() }))
+    Ok(Json(ProfileList {
+        profiles: rows
+            .into_iter()
+            .map(|(p, s)| ProfileView::new(p, s))
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -65,18 +70,30 @@ pub struct CreateProfile {
 #[utoipa::path(post, path = "/api/profiles", tag = "profiles", request_body = CreateProfile,
     responses((status = 201, body = ProfileView), (status = 409, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create(State(state): State<AppState>, ApiJson(body): ApiJson<CreateProfile>) -> Result<(StatusCode, Json<ProfileView>), ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CreateProfile>,
+) -> Result<(StatusCode, Json<ProfileView>), ApiError> {
     validate_profile_name(&body.name)?;
-    let display = body.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let display = body
+        .display_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let p = state
         .store
         .create_profile(&body.name, display, state.clock.now_ms())
         .await
         .map_err(|e| match e {
-            hearth_store::StoreError::Conflict { .. } => ApiError::Conflict(format!("profile {:?} already exists", body.name)),
+            hearth_store::StoreError::Conflict { .. } => {
+                ApiError::Conflict(format!("profile {:?} already exists", body.name))
+            }
             other => other.into(),
         })?;
-    Ok((StatusCode::CREATED, Json(ProfileView::new(p, ProfileStats::default()))))
+    Ok((
+        StatusCode::CREATED,
+        Json(ProfileView::new(p, ProfileStats::default())),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -93,11 +110,18 @@ pub struct ProfileDetail {
 /// One profile with stats (event count, track count, last listen, speakers) and preferences.
 #[utoipa::path(get, path = "/api/profiles/{name}", tag = "profiles", params(("name" = String, Path)),
     responses((status = 200, body = ProfileDetail), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<ProfileDetail>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ProfileDetail>, ApiError> {
     let p = existing_profile(&state, &name).await?;
     let stats = state.store.profile_stats(p.id).await?;
     let preferences = effective_preferences(&state, &p).await?;
-    Ok(Json(ProfileDetail { profile: ProfileView::new(p, stats), preferences, taste: None }))
+    Ok(Json(ProfileDetail {
+        profile: ProfileView::new(p, stats),
+        preferences,
+        taste: None,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -112,16 +136,31 @@ pub struct Deleted {
 #[utoipa::path(delete, path = "/api/profiles/{name}", tag = "profiles", params(("name" = String, Path)),
     responses((status = 200, body = Deleted), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<Deleted>, ApiError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Deleted>, ApiError> {
     if name == DEFAULT_PROFILE {
-        return Err(ApiError::Conflict("the default profile cannot be deleted".into()));
+        return Err(ApiError::Conflict(
+            "the default profile cannot be deleted".into(),
+        ));
     }
     existing_profile(&state, &name).await?;
-    state.store.delete_profile(&name).await.map_err(|e| match e {
-        hearth_store::StoreError::NotFound { .. } => ApiError::ProfileNotFound(format!("profile {name:?} does not exist")),
-        other => other.into(),
-    })?;
-    Ok(Json(Deleted { status: "deleted", name, reassigned_to: DEFAULT_PROFILE }))
+    state
+        .store
+        .delete_profile(&name)
+        .await
+        .map_err(|e| match e {
+            hearth_store::StoreError::NotFound { .. } => {
+                ApiError::ProfileNotFound(format!("profile {name:?} does not exist"))
+            }
+            other => other.into(),
+        })?;
+    Ok(Json(Deleted {
+        status: "deleted",
+        name,
+        reassigned_to: DEFAULT_PROFILE,
+    }))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -133,9 +172,14 @@ pub struct Speakers {
 /// The speakers whose listens are attributed to this profile.
 #[utoipa::path(get, path = "/api/profiles/{name}/speakers", tag = "profiles", params(("name" = String, Path)),
     responses((status = 200, body = Speakers), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_speakers(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<Speakers>, ApiError> {
+pub async fn get_speakers(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Speakers>, ApiError> {
     let p = existing_profile(&state, &name).await?;
-    Ok(Json(Speakers { speakers: state.store.speakers(p.id).await? }))
+    Ok(Json(Speakers {
+        speakers: state.store.speakers(p.id).await?,
+    }))
 }
 
 /// Replaces this profile's speaker mappings (a speaker mapped elsewhere moves here).
@@ -143,16 +187,26 @@ pub async fn get_speakers(State(state): State<AppState>, Path(name): Path<String
     request_body = Speakers,
     responses((status = 200, body = Speakers), (status = 404, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
-pub async fn put_speakers(State(state): State<AppState>, Path(name): Path<String>, ApiJson(body): ApiJson<Speakers>) -> Result<Json<Speakers>, ApiError> {
+pub async fn put_speakers(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<Speakers>,
+) -> Result<Json<Speakers>, ApiError> {
     let p = existing_profile(&state, &name).await?;
     state.store.set_speakers(p.id, &body.speakers).await?;
-    Ok(Json(Speakers { speakers: state.store.speakers(p.id).await? }))
+    Ok(Json(Speakers {
+        speakers: state.store.speakers(p.id).await?,
+    }))
 }
 
-async fn effective_preferences(state: &AppState, p: &Profile) -> Result<serde_json::Value, ApiError> {
+async fn effective_preferences(
+    state: &AppState,
+    p: &Profile,
+) -> Result<serde_json::Value, ApiError> {
     let stored = state.store.preferences(p.id).await?;
     // Stored preferences were validated on the way in; re-typing fills QFZZ defaults.
-    let prefs = Preferences::from_json(&stored).map_err(|e| ApiError::Store(hearth_store::StoreError::Corrupt(e.to_string())))?;
+    let prefs = Preferences::from_json(&stored)
+        .map_err(|e| ApiError::Store(hearth_store::StoreError::Corrupt(e.to_string())))?;
     Ok(serde_json::to_value(prefs).unwrap_or_default())
 }
 
@@ -160,7 +214,10 @@ async fn effective_preferences(state: &AppState, p: &Profile) -> Result<serde_js
 #[utoipa::path(get, path = "/api/profiles/{name}/preferences", tag = "profiles", params(("name" = String, Path)),
     responses((status = 200, description = "genres, artists, moods, energy_level, tempo_preference, discovery_factor"),
               (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_preferences(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn get_preferences(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let p = existing_profile(&state, &name).await?;
     Ok(Json(effective_preferences(&state, &p).await?))
 }
@@ -170,7 +227,11 @@ pub async fn get_preferences(State(state): State<AppState>, Path(name): Path<Str
     request_body(content = Object, description = "genres/artists/moods: name → weight in [0,1]; energy_level, discovery_factor in [0,1]; tempo_preference: slow|medium|fast|varied"),
     responses((status = 200, description = "the stored preferences"), (status = 404, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
-pub async fn put_preferences(State(state): State<AppState>, Path(name): Path<String>, ApiJson(body): ApiJson<serde_json::Value>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn put_preferences(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let p = existing_profile(&state, &name).await?;
     let prefs = Preferences::from_json(&body)?;
     prefs.validate()?;

@@ -56,15 +56,25 @@ impl From<Track> for TrackView {
 fn parse_track_id(raw: &str) -> Result<TrackId, ApiError> {
     raw.parse::<i64>()
         .map(TrackId)
-        .map_err(|_| ApiError::Invalid { field: "track_id".into(), reason: format!("{raw:?} is not a track id") })
+        .map_err(|_| ApiError::Invalid {
+            field: "track_id".into(),
+            reason: format!("{raw:?} is not a track id"),
+        })
 }
 
 /// One track.
 #[utoipa::path(get, path = "/api/tracks/{id}", tag = "tracks", params(("id" = i64, Path)),
     responses((status = 200, body = TrackView), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TrackView>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TrackView>, ApiError> {
     let id = parse_track_id(&id)?;
-    let t = state.store.get_track(id).await?.ok_or_else(|| ApiError::NotFound(format!("track {id} does not exist")))?;
+    let t = state
+        .store
+        .get_track(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("track {id} does not exist")))?;
     Ok(Json(t.into()))
 }
 
@@ -82,10 +92,18 @@ pub struct TrackList {
 
 /// Searches the catalogue.
 #[utoipa::path(get, path = "/api/tracks", tag = "tracks", params(SearchQuery), responses((status = 200, body = TrackList)))]
-pub async fn search(State(state): State<AppState>, ApiQuery(q): ApiQuery<SearchQuery>) -> Result<Json<TrackList>, ApiError> {
+pub async fn search(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> Result<Json<TrackList>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let tracks = state.store.search_tracks(q.query.as_deref().unwrap_or(""), limit).await?;
-    Ok(Json(TrackList { tracks: tracks.into_iter().map(TrackView::from).collect() }))
+    let tracks = state
+        .store
+        .search_tracks(q.query.as_deref().unwrap_or(""), limit)
+        .await?;
+    Ok(Json(TrackList {
+        tracks: tracks.into_iter().map(TrackView::from).collect(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -116,26 +134,51 @@ pub struct FeedbackResult {
 #[utoipa::path(post, path = "/api/feedback", tag = "feedback", request_body = FeedbackRequest,
     responses((status = 201, body = FeedbackResult), (status = 404, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
-pub async fn feedback(State(state): State<AppState>, ApiJson(body): ApiJson<FeedbackRequest>) -> Result<(StatusCode, Json<FeedbackResult>), ApiError> {
+pub async fn feedback(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<FeedbackRequest>,
+) -> Result<(StatusCode, Json<FeedbackResult>), ApiError> {
     let kind = FeedbackKind::parse(&body.kind).ok_or_else(|| ApiError::Invalid {
         field: "kind".into(),
         reason: format!("{:?} is not one of play, like, love, favorite, dislike, hate, skip, bad_recommendation", body.kind),
     })?;
     if let Some(r) = body.rating {
         if !(0.0..=1.0).contains(&r) {
-            return Err(ApiError::Invalid { field: "rating".into(), reason: format!("{r} is outside [0.0, 1.0]") });
+            return Err(ApiError::Invalid {
+                field: "rating".into(),
+                reason: format!("{r} is outside [0.0, 1.0]"),
+            });
         }
     }
     let profile = profile_or_default(&state, body.profile.as_deref()).await?;
     let track_id = TrackId(body.track_id);
     if state.store.get_track(track_id).await?.is_none() {
-        return Err(ApiError::NotFound(format!("track {track_id} does not exist")));
+        return Err(ApiError::NotFound(format!(
+            "track {track_id} does not exist"
+        )));
     }
-    let vibe = body.vibe.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let fb = Feedback { profile_id: profile.id, track_id, kind, rating: body.rating, vibe: vibe.clone(), ts: state.clock.now_ms() };
+    let vibe = body
+        .vibe
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    let fb = Feedback {
+        profile_id: profile.id,
+        track_id,
+        kind,
+        rating: body.rating,
+        vibe: vibe.clone(),
+        ts: state.clock.now_ms(),
+    };
     let id = state.store.add_feedback(&fb).await?;
     Ok((
         StatusCode::CREATED,
-        Json(FeedbackResult { status: "ok", id, profile: profile.name, track_id: track_id.0, kind: kind.as_str().into(), vibe }),
+        Json(FeedbackResult {
+            status: "ok",
+            id,
+            profile: profile.name,
+            track_id: track_id.0,
+            kind: kind.as_str().into(),
+            vibe,
+        }),
     ))
 }

@@ -20,7 +20,10 @@ async fn every_documented_operation_is_routed() {
             ops += 1;
             let uri = path.replace("{name}", "default").replace("{id}", "1");
             let (_, body) = app.call(&method.to_uppercase(), &uri, Some("{}")).await;
-            let unrouted = body["error"] == "not-found" && body["message"].as_str().is_some_and(|m| m.starts_with("no route"));
+            let unrouted = body["error"] == "not-found"
+                && body["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("no route"));
             assert!(!unrouted, "{method} {path} is documented but not routed");
         }
     }
@@ -36,7 +39,10 @@ async fn every_documented_operation_is_routed() {
         "/api/feedback",
         "/api/jobs/{id}",
     ] {
-        assert!(paths.contains_key(must), "{must} missing from the OpenAPI document");
+        assert!(
+            paths.contains_key(must),
+            "{must} missing from the OpenAPI document"
+        );
     }
     assert!(ops >= 16, "{ops} operations documented");
 }

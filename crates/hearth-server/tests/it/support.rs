@@ -25,22 +25,42 @@ impl TestApp {
     }
 
     pub async fn with_env(vars: &[(&str, &str)]) -> Self {
-        Self::with_config(ConfigBuilder::new().env(vars.iter().copied()).unwrap().build().unwrap()).await
+        Self::with_config(
+            ConfigBuilder::new()
+                .env(vars.iter().copied())
+                .unwrap()
+                .build()
+                .unwrap(),
+        )
+        .await
     }
 
     pub async fn with_config(config: Config) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = hearth_store::open(&format!("sqlite:{}/t.db", dir.path().display())).await.unwrap();
+        let store = hearth_store::open(&format!("sqlite:{}/t.db", dir.path().display()))
+            .await
+            .unwrap();
         let clock = ManualClock::new(T0);
         let state = AppState::new(store.clone(), config, Arc::new(clock.clone()));
-        TestApp { router: hearth_server::router(state), store, clock, _dir: dir }
+        TestApp {
+            router: hearth_server::router(state),
+            store,
+            clock,
+            _dir: dir,
+        }
     }
 
     pub async fn call(&self, method: &str, uri: &str, body: Option<&str>) -> (StatusCode, Value) {
         self.call_with(method, uri, body, &[]).await
     }
 
-    pub async fn call_with(&self, method: &str, uri: &str, body: Option<&str>, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+    pub async fn call_with(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(uri);
         if body.is_some() {
             req = req.header("content-type", "application/json");
@@ -48,11 +68,21 @@ impl TestApp {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let req = req.body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty)).unwrap();
+        let req = req
+            .body(
+                body.map(|b| Body::from(b.to_string()))
+                    .unwrap_or_else(Body::empty),
+            )
+            .unwrap();
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         (status, value)
     }
 

@@ -65,15 +65,24 @@ async fn webhook(settings: Settings, a: WebhookArgs) -> anyhow::Result<()> {
         bail!("--clients and --seconds must be at least 1");
     }
     let dir = tempfile::tempdir()?;
-    let mut targets = vec![("sqlite".to_string(), format!("sqlite:{}/bench.db", dir.path().display()))];
+    let mut targets = vec![(
+        "sqlite".to_string(),
+        format!("sqlite:{}/bench.db", dir.path().display()),
+    )];
     if let Some(pg) = &a.pg_url {
         targets.push(("postgres".to_string(), pg.clone()));
     }
     let mut rows = Vec::new();
     for (backend, url) in targets {
-        let store = hearth_store::open(&url).await.with_context(|| format!("cannot open {backend} store"))?;
+        let store = hearth_store::open(&url)
+            .await
+            .with_context(|| format!("cannot open {backend} store"))?;
         let before = store.status_counts().await?.listens;
-        let state = AppState::new(store.clone(), settings.config.clone(), Arc::new(SystemClock));
+        let state = AppState::new(
+            store.clone(),
+            settings.config.clone(),
+            Arc::new(SystemClock),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -83,11 +92,20 @@ async fn webhook(settings: Settings, a: WebhookArgs) -> anyhow::Result<()> {
         let base = format!("http://{addr}");
         let warm = Duration::from_secs(a.seconds.min(5));
         let health = drive(&base, a.clients, warm, Endpoint::Health).await?;
-        let hooks = drive(&base, a.clients, Duration::from_secs(a.seconds), Endpoint::Webhook(backend.clone())).await?;
+        let hooks = drive(
+            &base,
+            a.clients,
+            Duration::from_secs(a.seconds),
+            Endpoint::Webhook(backend.clone()),
+        )
+        .await?;
         let _ = stop_tx.send(());
         server.await??;
         let stored = store.status_counts().await?.listens - before;
-        for (endpoint, m) in [("GET /health", &health), ("POST /api/history/webhook", &hooks)] {
+        for (endpoint, m) in [
+            ("GET /health", &health),
+            ("POST /api/history/webhook", &hooks),
+        ] {
             rows.push(Row {
                 backend: backend.clone(),
                 endpoint,
@@ -98,18 +116,33 @@ async fn webhook(settings: Settings, a: WebhookArgs) -> anyhow::Result<()> {
                 per_s: m.ok as f64 / m.elapsed.as_secs_f64(),
                 p50_ms: percentile(&m.latencies_us, 0.50),
                 p99_ms: percentile(&m.latencies_us, 0.99),
-                ratio_vs_health: (m.ok as f64 / m.elapsed.as_secs_f64()) / (health.ok as f64 / health.elapsed.as_secs_f64()),
+                ratio_vs_health: (m.ok as f64 / m.elapsed.as_secs_f64())
+                    / (health.ok as f64 / health.elapsed.as_secs_f64()),
                 stored: (endpoint != "GET /health").then_some(stored),
             });
         }
         if stored != hooks.ok as i64 {
-            bail!("{backend}: {} listens were acknowledged but {stored} are stored", hooks.ok);
+            bail!(
+                "{backend}: {} listens were acknowledged but {stored} are stored",
+                hooks.ok
+            );
         }
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
-        println!("{:<9} {:<26} {:>7} {:>9} {:>10} {:>8} {:>8} {:>9} {:>8}", "backend", "endpoint", "clients", "requests", "per s", "p50 ms", "p99 ms", "x health", "stored");
+        println!(
+            "{:<9} {:<26} {:>7} {:>9} {:>10} {:>8} {:>8} {:>9} {:>8}",
+            "backend",
+            "endpoint",
+            "clients",
+            "requests",
+            "per s",
+            "p50 ms",
+            "p99 ms",
+            "x health",
+            "stored"
+        );
         for r in &rows {
             println!(
                 "{:<9} {:<26} {:>7} {:>9} {:>10.0} {:>8.2} {:>8.2} {:>9.2} {:>8}",
@@ -121,7 +154,9 @@ async fn webhook(settings: Settings, a: WebhookArgs) -> anyhow::Result<()> {
                 r.p50_ms,
                 r.p99_ms,
                 r.ratio_vs_health,
-                r.stored.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+                r.stored
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "-".into())
             );
         }
         println!("every acknowledged listen was found in the store afterwards");
@@ -140,8 +175,15 @@ struct Measured {
     latencies_us: Vec<u32>,
 }
 
-async fn drive(base: &str, clients: usize, dur: Duration, endpoint: Endpoint) -> anyhow::Result<Measured> {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+async fn drive(
+    base: &str,
+    clients: usize,
+    dur: Duration,
+    endpoint: Endpoint,
+) -> anyhow::Result<Measured> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()?;
     let start = Instant::now();
     let deadline = start + dur;
     let endpoint = Arc::new(endpoint);
@@ -166,7 +208,10 @@ async fn drive(base: &str, clients: usize, dur: Duration, endpoint: Endpoint) ->
                             "album": "Bench",
                             "speaker_name": "Bench speaker",
                         });
-                        http.post(format!("{base}/api/history/webhook")).json(&body).send().await
+                        http.post(format!("{base}/api/history/webhook"))
+                            .json(&body)
+                            .send()
+                            .await
                     }
                 };
                 lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
@@ -185,7 +230,11 @@ async fn drive(base: &str, clients: usize, dur: Duration, endpoint: Endpoint) ->
         ok += o;
         latencies_us.extend(l);
     }
-    Ok(Measured { elapsed: start.elapsed(), ok, latencies_us })
+    Ok(Measured {
+        elapsed: start.elapsed(),
+        ok,
+        latencies_us,
+    })
 }
 
 fn percentile(v: &[u32], q: f64) -> f64 {

@@ -31,7 +31,10 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
                 } else {
                     println!("# built-in defaults + HEARTH_* environment + flags");
                 }
-                println!("# database in effect: {}", hearth_core::config::redact_url(&settings.config.effective_database_url()));
+                println!(
+                    "# database in effect: {}",
+                    hearth_core::config::redact_url(&settings.config.effective_database_url())
+                );
                 print!("{}", settings.config.to_redacted_toml());
             }
         }
@@ -39,4 +42,3 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     }
     Ok(())
 }
-

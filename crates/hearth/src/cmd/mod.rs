@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod config;
+pub mod import;
 pub mod profile;
 pub mod serve;

@@ -34,7 +34,9 @@ pub enum Action {
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     settings.ensure_data_dir()?;
     let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url).await.with_context(|| format!("cannot open the store at {url}"))?;
+    let store = hearth_store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the store at {url}"))?;
     let now = SystemClock.now_ms();
     match args.action {
         Action::List { json } => {
@@ -49,7 +51,10 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("{:<24} {:>8} {:>8}  {:<24}  speakers", "profile", "listens", "tracks", "last listen");
+                println!(
+                    "{:<24} {:>8} {:>8}  {:<24}  speakers",
+                    "profile", "listens", "tracks", "last listen"
+                );
                 for (p, s) in rows {
                     println!(
                         "{:<24} {:>8} {:>8}  {:<24}  {}",
@@ -64,7 +69,9 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         }
         Action::Create { name, display_name } => {
             validate_profile_name(&name)?;
-            let p = store.create_profile(&name, display_name.as_deref(), now).await?;
+            let p = store
+                .create_profile(&name, display_name.as_deref(), now)
+                .await?;
             println!("created profile {}", p.name);
         }
         Action::Token { name } => {
@@ -73,11 +80,16 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
             let mut bytes = [0u8; 32];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
             let token = hearth_core::token::token_from_bytes(&bytes);
-            store.set_token_hash(p.id, &hearth_core::token::hash_token(&token)).await?;
+            store
+                .set_token_hash(p.id, &hearth_core::token::hash_token(&token))
+                .await?;
             if created {
                 eprintln!("created profile {}", p.name);
             }
-            eprintln!("ListenBrainz-compatible token for {} (shown once; any earlier token is revoked):", p.name);
+            eprintln!(
+                "ListenBrainz-compatible token for {} (shown once; any earlier token is revoked):",
+                p.name
+            );
             println!("{token}");
         }
     }

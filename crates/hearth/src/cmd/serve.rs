@@ -17,9 +17,13 @@ pub async fn run(settings: Settings, _args: Args) -> anyhow::Result<()> {
     settings.init_logging();
     settings.ensure_data_dir()?;
     let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url).await.with_context(|| format!("cannot open the store at {url}"))?;
+    let store = hearth_store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the store at {url}"))?;
     let bind = settings.config.server.bind.clone();
-    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(store, settings.config, Arc::new(SystemClock));
     tracing::info!(%addr, backend = state.store.backend(), "hearth is listening");

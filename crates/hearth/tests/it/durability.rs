@@ -22,8 +22,14 @@ async fn sigkill_mid_burst_loses_no_acknowledged_listen() {
             let mut n = 0;
             while !stop.load(Ordering::SeqCst) {
                 let title = format!("Burst {c}-{n}");
-                let body = serde_json::json!({"title": title, "artist": "Killer", "profile": "alice"});
-                match http.post(format!("{base}/api/history/webhook")).json(&body).send().await {
+                let body =
+                    serde_json::json!({"title": title, "artist": "Killer", "profile": "alice"});
+                match http
+                    .post(format!("{base}/api/history/webhook"))
+                    .json(&body)
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status().is_success() => {
                         acked.lock().unwrap().insert(title);
                     }
@@ -49,24 +55,39 @@ async fn sigkill_mid_burst_loses_no_acknowledged_listen() {
 
     let server = Server::start(dir.path(), &[]);
     let recent: serde_json::Value = http
-        .get(format!("{}/api/history/recent?limit=500&profile=alice", server.base))
+        .get(format!(
+            "{}/api/history/recent?limit=500&profile=alice",
+            server.base
+        ))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let status: serde_json::Value = http.get(format!("{}/api/status", server.base)).send().await.unwrap().json().await.unwrap();
+    let status: serde_json::Value = http
+        .get(format!("{}/api/status", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let total = status["listens"].as_i64().unwrap() as usize;
     // Page through everything via the store counts: every acked title must be present once.
-    let store = hearth_store::open(&format!("sqlite:{}/hearth.db", dir.path().display())).await.unwrap();
+    let store = hearth_store::open(&format!("sqlite:{}/hearth.db", dir.path().display()))
+        .await
+        .unwrap();
     let alice = store.get_profile("alice").await.unwrap().unwrap();
     let all = store.listens_of_profile(alice.id).await.unwrap();
     let titles: Vec<&str> = all.iter().map(|l| l.title.as_str()).collect();
     let unique: HashSet<&str> = titles.iter().copied().collect();
     assert_eq!(titles.len(), unique.len(), "no listen stored twice");
     for t in &acked {
-        assert!(unique.contains(t.as_str()), "acknowledged listen {t} was lost");
+        assert!(
+            unique.contains(t.as_str()),
+            "acknowledged listen {t} was lost"
+        );
     }
     assert_eq!(total, titles.len());
     assert!(recent["count"].as_u64().unwrap() > 0);

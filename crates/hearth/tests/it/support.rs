@@ -24,16 +24,25 @@ pub struct Server {
 impl Server {
     pub fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Server {
         let mut cmd = hearth();
-        cmd.arg("--data-dir").arg(data_dir).args(["serve", "--bind", "127.0.0.1:0"]);
+        cmd.arg("--data-dir")
+            .arg(data_dir)
+            .args(["serve", "--bind", "127.0.0.1:0"]);
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn hearth serve");
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn hearth serve");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let deadline = Instant::now() + Duration::from_secs(60);
         let base = loop {
-            assert!(Instant::now() < deadline, "hearth serve did not report its address");
+            assert!(
+                Instant::now() < deadline,
+                "hearth serve did not report its address"
+            );
             match lines.next() {
                 Some(Ok(line)) => {
                     if let Some(url) = line.strip_prefix("hearth listening on ") {
