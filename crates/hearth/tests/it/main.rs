@@ -2,4 +2,6 @@
 
 mod cli;
 mod durability;
+mod import;
+mod listenbrainz_client;
 mod support;
