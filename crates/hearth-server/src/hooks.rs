@@ -50,3 +50,33 @@ impl ListenHooks {
         }
     }
 }
+
+/// The committed listens of one `import_listens` call on `batch`, for [`ListenHooks::notify`]:
+/// imports and the ListenBrainz API both store through that keyed bulk path.
+pub fn stored_from_import(
+    batch: &[hearth_core::model::NewListen],
+    outcome: &hearth_store::ImportOutcome,
+) -> Vec<StoredListen> {
+    let new_tracks: std::collections::HashSet<TrackId> =
+        outcome.new_tracks.iter().copied().collect();
+    let mut first_seen = std::collections::HashSet::new();
+    outcome
+        .stored
+        .iter()
+        .zip(&outcome.stored_rows)
+        .filter_map(|(&(listen_id, track_id), &row)| {
+            let l = batch.get(row)?;
+            Some(StoredListen {
+                listen_id,
+                track_id,
+                profile_id: l.profile_id,
+                ts: l.ts,
+                ms_played: l.ms_played,
+                duration_ms: l.track.duration_ms,
+                skipped: l.skipped,
+                // Only the first listen of a track this batch created counts as creating it.
+                new_track: new_tracks.contains(&track_id) && first_seen.insert(track_id),
+            })
+        })
+        .collect()
+}

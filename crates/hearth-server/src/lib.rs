@@ -13,6 +13,7 @@ pub mod hooks;
 pub mod ingest;
 mod middleware;
 pub mod openapi;
+pub mod pipeline;
 mod routes;
 pub mod state;
 

@@ -1,8 +1,9 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations: the router and the document
 //! come from the same `routes!` calls, so they cannot drift apart.
 
-use crate::routes::{health, history, jobs, profiles, tracks};
+use crate::routes::{health, history, import, jobs, listenbrainz, profiles, tracks};
 use crate::AppState;
+use axum::extract::DefaultBodyLimit;
 use axum::Json;
 use std::sync::OnceLock;
 use utoipa::OpenApi;
@@ -35,6 +36,19 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(tracks::feedback))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::get))
+        // Routes with their own body limit (the layer only wraps the routes added before it,
+        // so each sits in its own router): uploads of whole exports, and ListenBrainz's 10 MB.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(import::upload))
+                .layer(DefaultBodyLimit::max(import::IMPORT_BODY_LIMIT_BYTES)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(listenbrainz::submit_listens))
+                .routes(routes!(listenbrainz::validate_token))
+                .layer(DefaultBodyLimit::max(listenbrainz::SUBMIT_BODY_LIMIT_BYTES)),
+        )
 }
 
 /// The document (built once).

@@ -77,6 +77,9 @@ pub trait ListenStore: Send + Sync {
 pub struct ImportOutcome {
     /// Newly stored listens: (listen id, track id), in input order.
     pub stored: Vec<(i64, TrackId)>,
+    /// For each entry of `stored`, the index of its row in the batch (so callers can pair a
+    /// stored listen with the row it came from, e.g. for listen hooks).
+    pub stored_rows: Vec<usize>,
     /// Rows whose key was already stored (or repeated within the batch).
     pub duplicates: usize,
     /// Tracks this batch created (to queue analysis and discovery).

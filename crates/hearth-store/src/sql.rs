@@ -585,9 +585,12 @@ macro_rules! impl_store {
                     }
                 }
                 tx.commit().await?;
-                for l in batch {
+                for (row, l) in batch.iter().enumerate() {
                     match l.dedup_key.as_ref().and_then(|k| stored_keys.remove(k)) {
-                        Some((id, track)) => out.stored.push((id, TrackId(track))),
+                        Some((id, track)) => {
+                            out.stored.push((id, TrackId(track)));
+                            out.stored_rows.push(row);
+                        }
                         None => out.duplicates += 1,
                     }
                 }

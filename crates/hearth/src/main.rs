@@ -21,6 +21,7 @@ pub struct Cli {
 const EXAMPLES: &str = "Examples:
   hearth serve                              # start on ./hearth-data/hearth.db, http://127.0.0.1:8321
   hearth --database postgres://u@db/hearth serve --bind 0.0.0.0:8321
+  hearth import auto my_spotify_data.zip --profile alice   # import listening history
   hearth config show                        # effective configuration, secrets redacted
   hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)
   hearth eval hetrec ../shared/data/hetrec2011-lastfm-2k   # quality vs MostPopular / ItemKNN / ALS";
@@ -31,6 +32,8 @@ pub enum Command {
     Serve(cmd::serve::Args),
     /// Manage listener profiles (list, create, ListenBrainz tokens).
     Profile(cmd::profile::Args),
+    /// Import listening history (Spotify, Last.fm, ListenBrainz, Libre.fm, Rockbox exports).
+    Import(cmd::import::Args),
     /// Inspect the configuration.
     Config(cmd::config::Args),
     /// Offline evaluation of recommendation quality (HR@10, NDCG@10) against baselines.
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => cmd::serve::run(settings, args).await,
+            Command::Import(args) => cmd::import::run(settings, args).await,
             Command::Config(args) => cmd::config::run(settings, args),
             Command::Profile(args) => cmd::profile::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,

@@ -2,7 +2,9 @@
 
 pub mod health;
 pub mod history;
+pub mod import;
 pub mod jobs;
+pub mod listenbrainz;
 pub mod profiles;
 pub mod tracks;
 

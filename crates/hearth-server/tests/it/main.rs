@@ -2,6 +2,9 @@
 
 mod errors;
 mod haunt_fm_examples;
+mod import_api;
+mod import_pipeline;
+mod listenbrainz;
 mod listens;
 mod openapi;
 mod support;

@@ -90,3 +90,86 @@ impl TestApp {
         self.store.status_counts().await.unwrap().listens
     }
 }
+
+/// The real test data (`HEARTH_SHARED_DATA`, default the `shared/data` folder beside the
+/// checkout), or `None` after printing one skip line.
+pub fn shared_data(test: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var("HEARTH_SHARED_DATA").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").to_string()
+    });
+    let p = std::path::PathBuf::from(dir);
+    if p.is_dir() {
+        Some(p)
+    } else {
+        println!("skipped {test}: no shared data at {}", p.display());
+        None
+    }
+}
+
+/// A fresh SQLite store in a temp dir (kept alive by the guard).
+pub async fn sqlite_store() -> (DynStore, Box<dyn std::any::Any + Send>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = hearth_store::open(&format!("sqlite:{}/t.db", dir.path().display()))
+        .await
+        .unwrap();
+    (store, Box::new(dir))
+}
+
+/// A fresh PostgreSQL database per call (dropped with the guard), or `None` after one skip line
+/// when `HEARTH_TEST_PG_URL` is not set. Same approach as hearth-store's contract suite.
+pub async fn pg_store(test: &str) -> Option<(DynStore, Box<dyn std::any::Any + Send>)> {
+    let Ok(admin_url) = std::env::var("HEARTH_TEST_PG_URL") else {
+        println!("skipped {test} on PostgreSQL: HEARTH_TEST_PG_URL not set");
+        return None;
+    };
+    use sqlx::Connection;
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let name = format!(
+        "hearth_srv_{}_{}",
+        std::process::id(),
+        nanos ^ (N.fetch_add(1, std::sync::atomic::Ordering::SeqCst) << 32)
+    );
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to HEARTH_TEST_PG_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&admin_url);
+    let store = hearth_store::open(&format!("{base}/{name}")).await.unwrap();
+    Some((store, Box::new(DropDb { admin_url, name })))
+}
+
+struct DropDb {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for DropDb {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut c)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}

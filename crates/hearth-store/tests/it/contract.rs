@@ -713,6 +713,11 @@ async fn bulk_import_resolves_tracks_and_is_idempotent(store: DynStore) {
         "a key repeated inside the batch is stored once"
     );
     assert_eq!(
+        first.stored_rows,
+        (0..1_201).collect::<Vec<usize>>(),
+        "stored rows point back into the batch, first occurrence wins"
+    );
+    assert_eq!(
         first.new_tracks.len(),
         distinct_pairs(),
         "one track per distinct recording"

@@ -23,6 +23,8 @@ pub enum Which {
     Index(IndexArgs),
     /// Audio analysis speed on a folder of music: tracks/s, × real time per CPU core, peak RSS.
     Analyze(AnalyzeArgs),
+    /// Import a generated Spotify Extended Streaming History file into a fresh SQLite store.
+    Import(ImportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -50,6 +52,16 @@ pub struct AnalyzeArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// Rows in the generated file.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: usize,
+    /// Generator seed (same seed, same file).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct WebhookArgs {
     /// Seconds of load per backend.
     #[arg(long, default_value_t = 20)]
@@ -70,6 +82,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         Which::Webhook(a) => webhook(settings, a).await,
         Which::Index(a) => index(a).await,
         Which::Analyze(a) => analyze(a).await,
+        Which::Import(a) => import(a).await,
     }
 }
 
@@ -307,4 +320,76 @@ fn percentile(v: &[u32], q: f64) -> f64 {
     s.sort_unstable();
     let idx = ((s.len() - 1) as f64 * q).round() as usize;
     f64::from(s[idx]) / 1000.0
+}
+
+/// Generates the file, measures a parse-only pass (the baseline: the parser alone), then the
+/// full import into a fresh SQLite store, and prints both rates, their ratio and peak RSS.
+async fn import(a: ImportArgs) -> anyhow::Result<()> {
+    use hearth_sources::bench_data::{generate_spotify_extended, parse_throughput, peak_rss_bytes};
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("Streaming_History_Audio_bench.json");
+    {
+        let file = std::fs::File::create(&path)?;
+        generate_spotify_extended(
+            a.rows,
+            a.seed,
+            std::io::BufWriter::with_capacity(1 << 20, file),
+        )?;
+    }
+    let size = std::fs::metadata(&path)?.len();
+    println!(
+        "generated {} rows ({:.1} MB) in {}",
+        a.rows,
+        size as f64 / 1e6,
+        path.display()
+    );
+    let parse = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let file = std::fs::File::open(&path)?;
+            Ok(parse_throughput(&path.display().to_string(), file)?)
+        })
+        .await??
+    };
+    let store = hearth_store::open(&format!("sqlite:{}/bench.db", dir.path().display())).await?;
+    let (profile, _) = store
+        .ensure_profile("default", hearth_core::clock::Clock::now_ms(&SystemClock))
+        .await?;
+    let start = Instant::now();
+    let report = hearth_server::pipeline::import::run_import(
+        store.clone(),
+        hearth_server::hooks::ListenHooks::default(),
+        vec![path.clone()],
+        hearth_sources::FormatRequest::Auto,
+        profile.id,
+        |_| {},
+    )
+    .await?;
+    let elapsed = start.elapsed().as_secs_f64();
+    let stored = store.status_counts().await?.listens;
+    let t = &report.total;
+    let rows = t.listens + t.skipped_total() + t.rejected;
+    let import_rate = rows as f64 / elapsed;
+    println!(
+        "parse only (baseline): {:>10.0} rows/s  ({} rows in {:.2} s)",
+        parse.rows_per_s(),
+        parse.rows,
+        parse.elapsed.as_secs_f64()
+    );
+    println!("import into SQLite:    {:>10.0} rows/s  ({} rows in {:.2} s; {} listens stored, {} duplicate, {} skipped, {} rejected)", import_rate, rows, elapsed, t.imported, t.duplicate, t.skipped_total(), t.rejected);
+    println!(
+        "import / parse ratio:  {:>10.3}",
+        import_rate / parse.rows_per_s()
+    );
+    println!(
+        "peak RSS:              {:>10.1} MB",
+        peak_rss_bytes()? as f64 / (1024.0 * 1024.0)
+    );
+    if stored as u64 != t.imported {
+        bail!(
+            "{} listens reported imported but {stored} are stored",
+            t.imported
+        );
+    }
+    Ok(())
 }

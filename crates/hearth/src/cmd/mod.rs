@@ -3,5 +3,6 @@
 pub mod bench;
 pub mod config;
 pub mod eval;
+pub mod import;
 pub mod profile;
 pub mod serve;

@@ -3,4 +3,6 @@
 mod cli;
 mod durability;
 mod eval;
+mod import;
+mod listenbrainz_client;
 mod support;
