@@ -35,7 +35,9 @@ impl From<sqlx::Error> for StoreError {
 impl From<hearth_core::CoreError> for StoreError {
     fn from(e: hearth_core::CoreError) -> Self {
         match e {
-            hearth_core::CoreError::InvalidInput { field, reason } => StoreError::InvalidInput { field, reason },
+            hearth_core::CoreError::InvalidInput { field, reason } => {
+                StoreError::InvalidInput { field, reason }
+            }
         }
     }
 }

@@ -4,7 +4,10 @@ use crate::StoreError;
 use async_trait::async_trait;
 use hearth_core::clock::UnixMs;
 use hearth_core::ids::{JobId, ProfileId, TrackId};
-use hearth_core::model::{Feedback, ListenEvent, ListenOutcome, NewListen, Profile, ProfileStats, Track, TrackInput, TrackOrigin};
+use hearth_core::model::{
+    Feedback, ListenEvent, ListenOutcome, NewListen, Profile, ProfileStats, Track, TrackInput,
+    TrackOrigin,
+};
 use serde::{Deserialize, Serialize};
 
 pub type StoreResult<T> = std::result::Result<T, StoreError>;
@@ -17,7 +20,12 @@ pub trait ProfileStore: Send + Sync {
     async fn get_profile(&self, name: &str) -> StoreResult<Option<Profile>>;
     async fn profile_stats(&self, id: ProfileId) -> StoreResult<ProfileStats>;
     /// Creates a profile; `Conflict` when the name exists. The name must be valid.
-    async fn create_profile(&self, name: &str, display_name: Option<&str>, now: UnixMs) -> StoreResult<Profile>;
+    async fn create_profile(
+        &self,
+        name: &str,
+        display_name: Option<&str>,
+        now: UnixMs,
+    ) -> StoreResult<Profile>;
     /// Returns the profile, creating it when absent; the flag says whether it was created.
     async fn ensure_profile(&self, name: &str, now: UnixMs) -> StoreResult<(Profile, bool)>;
     /// Deletes a profile after reassigning its listens, feedback and speakers' events to
@@ -28,7 +36,11 @@ pub trait ProfileStore: Send + Sync {
     async fn set_speakers(&self, profile: ProfileId, speakers: &[String]) -> StoreResult<()>;
     async fn profile_for_speaker(&self, speaker_name: &str) -> StoreResult<Option<Profile>>;
     async fn preferences(&self, profile: ProfileId) -> StoreResult<serde_json::Value>;
-    async fn set_preferences(&self, profile: ProfileId, prefs: &serde_json::Value) -> StoreResult<()>;
+    async fn set_preferences(
+        &self,
+        profile: ProfileId,
+        prefs: &serde_json::Value,
+    ) -> StoreResult<()>;
     /// Stores the hash of a profile's ListenBrainz-compatible token (replacing any earlier one).
     async fn set_token_hash(&self, profile: ProfileId, token_hash: &str) -> StoreResult<()>;
     async fn profile_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Profile>>;
@@ -41,13 +53,21 @@ pub trait ListenStore: Send + Sync {
     /// (creating it with origin `history`). A listen with a `dedup_key` already stored, or with
     /// the same profile and track within `dedup_window_ms` of a stored listen (or an earlier one in
     /// the same batch), is a `Duplicate` and writes nothing.
-    async fn record_listens(&self, batch: &[NewListen], dedup_window_ms: i64) -> StoreResult<Vec<ListenOutcome>>;
+    async fn record_listens(
+        &self,
+        batch: &[NewListen],
+        dedup_window_ms: i64,
+    ) -> StoreResult<Vec<ListenOutcome>>;
     /// Bulk path for imports: every listen carries a `dedup_key` (the stable row key); rows whose
     /// key is already stored are duplicates. One transaction, a few multi-row statements per
     /// thousand rows (no 60-s window: imports are deduplicated by key alone).
     async fn import_listens(&self, batch: &[NewListen]) -> StoreResult<ImportOutcome>;
     /// Newest first; `profile` filters to one profile (`default` includes legacy NULL rows).
-    async fn recent_listens(&self, profile: Option<ProfileId>, limit: u32) -> StoreResult<Vec<ListenEvent>>;
+    async fn recent_listens(
+        &self,
+        profile: Option<ProfileId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ListenEvent>>;
     /// Every listen of one profile, oldest first (taste rebuilds).
     async fn listens_of_profile(&self, profile: ProfileId) -> StoreResult<Vec<ListenEvent>>;
 }
@@ -68,7 +88,12 @@ pub struct ImportOutcome {
 pub trait TrackStore: Send + Sync {
     async fn get_track(&self, id: TrackId) -> StoreResult<Option<Track>>;
     /// Resolves a track by identity, creating it when new and filling fields it lacks.
-    async fn upsert_track(&self, input: &TrackInput, origin: TrackOrigin, now: UnixMs) -> StoreResult<(TrackId, bool)>;
+    async fn upsert_track(
+        &self,
+        input: &TrackInput,
+        origin: TrackOrigin,
+        now: UnixMs,
+    ) -> StoreResult<(TrackId, bool)>;
     /// Case-insensitive substring search over title, artist and album.
     async fn search_tracks(&self, query: &str, limit: u32) -> StoreResult<Vec<Track>>;
 }
@@ -146,10 +171,29 @@ pub trait JobStore: Send + Sync {
     async fn enqueue(&self, job: &NewJob, now: UnixMs) -> StoreResult<JobId>;
     /// Atomically takes the oldest runnable queued job of one of `kinds`, marking it running.
     async fn claim(&self, kinds: &[&str], worker: &str, now: UnixMs) -> StoreResult<Option<Job>>;
-    async fn heartbeat(&self, id: JobId, worker: &str, progress: &serde_json::Value, now: UnixMs) -> StoreResult<()>;
-    async fn complete(&self, id: JobId, worker: &str, result: &serde_json::Value, now: UnixMs) -> StoreResult<()>;
+    async fn heartbeat(
+        &self,
+        id: JobId,
+        worker: &str,
+        progress: &serde_json::Value,
+        now: UnixMs,
+    ) -> StoreResult<()>;
+    async fn complete(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: &serde_json::Value,
+        now: UnixMs,
+    ) -> StoreResult<()>;
     /// Records a failure: re-queued at `retry_at` while attempts remain, else `failed`.
-    async fn fail(&self, id: JobId, worker: &str, error: &str, retry_at: UnixMs, now: UnixMs) -> StoreResult<JobStatus>;
+    async fn fail(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: UnixMs,
+        now: UnixMs,
+    ) -> StoreResult<JobStatus>;
     /// Re-queues running jobs whose lease (last heartbeat) is older than `stale_before`.
     async fn requeue_stale(&self, stale_before: UnixMs, now: UnixMs) -> StoreResult<u64>;
     async fn get_job(&self, id: JobId) -> StoreResult<Option<Job>>;
@@ -182,7 +226,116 @@ pub trait StatusStore: Send + Sync {
     fn backend(&self) -> &'static str;
 }
 
-/// Everything a Hearth process needs from persistence.
-pub trait Store: ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore {}
+/// Scalar audio attributes of one analysed track (the `audio_features` columns besides the
+/// vector). Unit attributes are in `[0, 1]`; every field may be unknown.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FeatureAttributes {
+    pub tempo_bpm: Option<f64>,
+    pub tempo_confidence: Option<f64>,
+    pub energy: Option<f64>,
+    pub danceability: Option<f64>,
+    pub acousticness: Option<f64>,
+    pub brightness: Option<f64>,
+    pub loudness_db: Option<f64>,
+    /// Pitch class 0–11.
+    pub key: Option<i32>,
+    /// `major` or `minor`.
+    pub mode: Option<String>,
+    /// Extractor-specific extras (JSON object).
+    pub details: serde_json::Value,
+}
 
-impl<T> Store for T where T: ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore {}
+/// A stored taste profile: `state` is the serde JSON of `hearth_core::taste::TasteProfile`
+/// (the `centroids`/`negatives` BLOB columns of `taste_profiles` are left NULL — the JSON state
+/// is complete and the listens remain the source of truth for a rebuild).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredTaste {
+    pub profile_id: ProfileId,
+    /// Which vectors the profile was built from, e.g. `dsp-v1`.
+    pub model: String,
+    pub state: serde_json::Value,
+    pub n_events: i64,
+    pub built_at: UnixMs,
+}
+
+/// An explicit mood a profile asked for, valid until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoodOverride {
+    pub text: String,
+    pub set_at: UnixMs,
+    pub expires_at: UnixMs,
+}
+
+/// Audio features, taste profiles and mood overrides: what recommendations read.
+#[async_trait]
+pub trait RecoStore: Send + Sync {
+    /// Stores (replacing) the features of `track` for extractor `version`. The vector is kept as
+    /// little-endian f32 bytes; it must be non-empty and finite.
+    async fn save_audio_features(
+        &self,
+        track: TrackId,
+        version: i32,
+        vector: &[f32],
+        attrs: &FeatureAttributes,
+        now: UnixMs,
+    ) -> StoreResult<()>;
+    /// Every vector of `version`, by track id (bulk load for the vector index).
+    async fn audio_vectors(&self, version: i32) -> StoreResult<Vec<(TrackId, Vec<f32>)>>;
+    /// Attributes of the given tracks for `version` (tracks without features are absent).
+    async fn track_features(
+        &self,
+        ids: &[TrackId],
+        version: i32,
+    ) -> StoreResult<Vec<(TrackId, FeatureAttributes)>>;
+    /// Attributes of every analysed track of `version` (guest vibe requests scan the catalogue).
+    async fn all_track_features(
+        &self,
+        version: i32,
+    ) -> StoreResult<Vec<(TrackId, FeatureAttributes)>>;
+    /// Upserts a profile's taste state for `model`.
+    async fn save_taste_profile(&self, taste: &StoredTaste) -> StoreResult<()>;
+    async fn load_taste_profile(
+        &self,
+        profile: ProfileId,
+        model: &str,
+    ) -> StoreResult<Option<StoredTaste>>;
+    /// Replaces the profile's explicit mood.
+    async fn set_mood_override(&self, profile: ProfileId, mood: &MoodOverride) -> StoreResult<()>;
+    /// The explicit mood, if one was set and has not expired at `now`.
+    async fn mood_override(
+        &self,
+        profile: ProfileId,
+        now: UnixMs,
+    ) -> StoreResult<Option<MoodOverride>>;
+    /// Tracks by id (missing ids are absent), for naming recommendations in one round trip.
+    async fn tracks_by_ids(&self, ids: &[TrackId]) -> StoreResult<Vec<Track>>;
+}
+
+/// Encodes a vector as little-endian f32 bytes (the BLOB/BYTEA format of `audio_features`).
+pub fn vector_to_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Decodes little-endian f32 bytes; `Corrupt` when the length is not a multiple of four.
+pub fn vector_from_bytes(b: &[u8]) -> StoreResult<Vec<f32>> {
+    if b.len() % 4 != 0 {
+        return Err(StoreError::Corrupt(format!(
+            "vector blob of {} bytes is not a multiple of 4",
+            b.len()
+        )));
+    }
+    Ok(b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
+/// Everything a Hearth process needs from persistence.
+pub trait Store:
+    ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore + RecoStore
+{
+}
+
+impl<T> Store for T where
+    T: ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore + RecoStore
+{
+}

@@ -22,8 +22,11 @@ impl PgStore {
 
     /// Connects to `postgres://…` and applies pending migrations.
     pub async fn open(url: &str) -> Result<Self, crate::StoreError> {
-        let opts = PgConnectOptions::from_str(url)
-            .map_err(|e| crate::StoreError::InvalidInput { field: "database_url".into(), reason: e.to_string() })?;
+        let opts =
+            PgConnectOptions::from_str(url).map_err(|e| crate::StoreError::InvalidInput {
+                field: "database_url".into(),
+                reason: e.to_string(),
+            })?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(30))

@@ -26,7 +26,10 @@ impl SqliteStore {
     /// Opens `sqlite:<path>` (created when missing) and applies pending migrations.
     pub async fn open(url: &str) -> Result<Self, crate::StoreError> {
         let opts = SqliteConnectOptions::from_str(url)
-            .map_err(|e| crate::StoreError::InvalidInput { field: "database_url".into(), reason: e.to_string() })?
+            .map_err(|e| crate::StoreError::InvalidInput {
+                field: "database_url".into(),
+                reason: e.to_string(),
+            })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -48,7 +51,11 @@ impl SqliteStore {
         let default_id: i64 = sqlx::query_scalar("SELECT id FROM profiles WHERE name = 'default'")
             .fetch_one(&write)
             .await?;
-        Ok(SqliteStore { write, read, default_id })
+        Ok(SqliteStore {
+            write,
+            read,
+            default_id,
+        })
     }
 
     fn w(&self) -> &Pool<Sqlite> {
