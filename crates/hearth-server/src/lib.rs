@@ -13,6 +13,7 @@ pub mod hooks;
 pub mod ingest;
 mod middleware;
 pub mod openapi;
+pub mod reco;
 mod routes;
 pub mod state;
 

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations: the router and the document
 //! come from the same `routes!` calls, so they cannot drift apart.
 
-use crate::routes::{health, history, jobs, profiles, tracks};
+use crate::routes::{health, history, jobs, profiles, recommendations, tracks};
 use crate::AppState;
 use axum::Json;
 use std::sync::OnceLock;
@@ -27,6 +27,12 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(tracks::search))
         .routes(routes!(tracks::get))
         .routes(routes!(tracks::feedback))
+        .routes(routes!(recommendations::recommendations))
+        .routes(routes!(recommendations::similar))
+        .routes(routes!(recommendations::get_mood, recommendations::put_mood))
+        .routes(routes!(recommendations::taste_summary))
+        .routes(routes!(recommendations::build_taste))
+        .routes(routes!(recommendations::build_all))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::get))
 }

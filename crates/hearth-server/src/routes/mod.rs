@@ -4,6 +4,7 @@ pub mod health;
 pub mod history;
 pub mod jobs;
 pub mod profiles;
+pub mod recommendations;
 pub mod tracks;
 
 use crate::ApiError;

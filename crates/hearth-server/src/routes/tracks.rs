@@ -128,12 +128,12 @@ pub async fn feedback(State(state): State<AppState>, ApiJson(body): ApiJson<Feed
     }
     let profile = profile_or_default(&state, body.profile.as_deref()).await?;
     let track_id = TrackId(body.track_id);
-    if state.store.get_track(track_id).await?.is_none() {
-        return Err(ApiError::NotFound(format!("track {track_id} does not exist")));
-    }
+    let track = state.store.get_track(track_id).await?.ok_or_else(|| ApiError::NotFound(format!("track {track_id} does not exist")))?;
     let vibe = body.vibe.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let fb = Feedback { profile_id: profile.id, track_id, kind, rating: body.rating, vibe: vibe.clone(), ts: state.clock.now_ms() };
     let id = state.store.add_feedback(&fb).await?;
+    // The row is committed; taste and QFZZ preferences follow it (both rebuildable from rows).
+    state.reco.on_feedback(&fb, &track).await?;
     Ok((
         StatusCode::CREATED,
         Json(FeedbackResult { status: "ok", id, profile: profile.name, track_id: track_id.0, kind: kind.as_str().into(), vibe }),
