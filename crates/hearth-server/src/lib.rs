@@ -14,6 +14,7 @@ pub mod ingest;
 mod middleware;
 pub mod openapi;
 pub mod pipeline;
+pub mod reco;
 mod routes;
 pub mod state;
 

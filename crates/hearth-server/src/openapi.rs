@@ -1,7 +1,9 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations: the router and the document
 //! come from the same `routes!` calls, so they cannot drift apart.
 
-use crate::routes::{health, history, import, jobs, listenbrainz, profiles, tracks};
+use crate::routes::{
+    health, history, import, jobs, listenbrainz, profiles, recommendations, tracks,
+};
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::Json;
@@ -34,6 +36,15 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(tracks::search))
         .routes(routes!(tracks::get))
         .routes(routes!(tracks::feedback))
+        .routes(routes!(recommendations::recommendations))
+        .routes(routes!(recommendations::similar))
+        .routes(routes!(
+            recommendations::get_mood,
+            recommendations::put_mood
+        ))
+        .routes(routes!(recommendations::taste_summary))
+        .routes(routes!(recommendations::build_taste))
+        .routes(routes!(recommendations::build_all))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::get))
         // Routes with their own body limit (the layer only wraps the routes added before it,

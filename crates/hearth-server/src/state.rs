@@ -2,6 +2,7 @@
 
 use crate::hooks::ListenHooks;
 use crate::ingest::ListenIngest;
+use crate::reco::RecoService;
 use hearth_core::clock::Clock;
 use hearth_core::config::Config;
 use hearth_store::DynStore;
@@ -16,6 +17,8 @@ pub struct AppState {
     /// Follow-up work after listens are committed (taste, analysis queue).
     pub hooks: ListenHooks,
     pub started_at_ms: i64,
+    /// Taste profiles, the analysed catalogue and its vector index (registered as a listen hook).
+    pub reco: Arc<RecoService>,
 }
 
 impl AppState {
@@ -24,6 +27,8 @@ impl AppState {
         let dedup_window_ms =
             i64::try_from(config.server.dedup_window_s.saturating_mul(1000)).unwrap_or(i64::MAX);
         let hooks = ListenHooks::default();
+        let reco = Arc::new(RecoService::new(store.clone(), &config));
+        hooks.add(reco.clone());
         let ingest = ListenIngest::start(store.clone(), dedup_window_ms, hooks.clone());
         let started_at_ms = clock.now_ms();
         AppState {
@@ -33,6 +38,7 @@ impl AppState {
             ingest,
             hooks,
             started_at_ms,
+            reco,
         }
     }
 }

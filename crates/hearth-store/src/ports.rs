@@ -229,13 +229,116 @@ pub trait StatusStore: Send + Sync {
     fn backend(&self) -> &'static str;
 }
 
+/// Scalar audio attributes of one analysed track (the `audio_features` columns besides the
+/// vector). Unit attributes are in `[0, 1]`; every field may be unknown.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FeatureAttributes {
+    pub tempo_bpm: Option<f64>,
+    pub tempo_confidence: Option<f64>,
+    pub energy: Option<f64>,
+    pub danceability: Option<f64>,
+    pub acousticness: Option<f64>,
+    pub brightness: Option<f64>,
+    pub loudness_db: Option<f64>,
+    /// Pitch class 0–11.
+    pub key: Option<i32>,
+    /// `major` or `minor`.
+    pub mode: Option<String>,
+    /// Extractor-specific extras (JSON object).
+    pub details: serde_json::Value,
+}
+
+/// A stored taste profile: `state` is the serde JSON of `hearth_core::taste::TasteProfile`
+/// (the `centroids`/`negatives` BLOB columns of `taste_profiles` are left NULL — the JSON state
+/// is complete and the listens remain the source of truth for a rebuild).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredTaste {
+    pub profile_id: ProfileId,
+    /// Which vectors the profile was built from, e.g. `dsp-v1`.
+    pub model: String,
+    pub state: serde_json::Value,
+    pub n_events: i64,
+    pub built_at: UnixMs,
+}
+
+/// An explicit mood a profile asked for, valid until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoodOverride {
+    pub text: String,
+    pub set_at: UnixMs,
+    pub expires_at: UnixMs,
+}
+
+/// Audio features, taste profiles and mood overrides: what recommendations read.
+#[async_trait]
+pub trait RecoStore: Send + Sync {
+    /// Stores (replacing) the features of `track` for extractor `version`. The vector is kept as
+    /// little-endian f32 bytes; it must be non-empty and finite.
+    async fn save_audio_features(
+        &self,
+        track: TrackId,
+        version: i32,
+        vector: &[f32],
+        attrs: &FeatureAttributes,
+        now: UnixMs,
+    ) -> StoreResult<()>;
+    /// Every vector of `version`, by track id (bulk load for the vector index).
+    async fn audio_vectors(&self, version: i32) -> StoreResult<Vec<(TrackId, Vec<f32>)>>;
+    /// Attributes of the given tracks for `version` (tracks without features are absent).
+    async fn track_features(
+        &self,
+        ids: &[TrackId],
+        version: i32,
+    ) -> StoreResult<Vec<(TrackId, FeatureAttributes)>>;
+    /// Attributes of every analysed track of `version` (guest vibe requests scan the catalogue).
+    async fn all_track_features(
+        &self,
+        version: i32,
+    ) -> StoreResult<Vec<(TrackId, FeatureAttributes)>>;
+    /// Upserts a profile's taste state for `model`.
+    async fn save_taste_profile(&self, taste: &StoredTaste) -> StoreResult<()>;
+    async fn load_taste_profile(
+        &self,
+        profile: ProfileId,
+        model: &str,
+    ) -> StoreResult<Option<StoredTaste>>;
+    /// Replaces the profile's explicit mood.
+    async fn set_mood_override(&self, profile: ProfileId, mood: &MoodOverride) -> StoreResult<()>;
+    /// The explicit mood, if one was set and has not expired at `now`.
+    async fn mood_override(
+        &self,
+        profile: ProfileId,
+        now: UnixMs,
+    ) -> StoreResult<Option<MoodOverride>>;
+    /// Tracks by id (missing ids are absent), for naming recommendations in one round trip.
+    async fn tracks_by_ids(&self, ids: &[TrackId]) -> StoreResult<Vec<Track>>;
+}
+
+/// Encodes a vector as little-endian f32 bytes (the BLOB/BYTEA format of `audio_features`).
+pub fn vector_to_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Decodes little-endian f32 bytes; `Corrupt` when the length is not a multiple of four.
+pub fn vector_from_bytes(b: &[u8]) -> StoreResult<Vec<f32>> {
+    if b.len() % 4 != 0 {
+        return Err(StoreError::Corrupt(format!(
+            "vector blob of {} bytes is not a multiple of 4",
+            b.len()
+        )));
+    }
+    Ok(b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
 /// Everything a Hearth process needs from persistence.
 pub trait Store:
-    ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore
+    ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore + RecoStore
 {
 }
 
 impl<T> Store for T where
-    T: ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore
+    T: ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore + RecoStore
 {
 }

@@ -108,6 +108,44 @@ macro_rules! job_from_row {
     }};
 }
 
+macro_rules! features_from_row {
+    ($row:expr) => {{
+        use sqlx::Row;
+        let r = $row;
+        let details: String = r.try_get("details")?;
+        (
+            hearth_core::ids::TrackId(r.try_get("track_id")?),
+            crate::ports::FeatureAttributes {
+                tempo_bpm: r.try_get("tempo_bpm")?,
+                tempo_confidence: r.try_get("tempo_confidence")?,
+                energy: r.try_get("energy")?,
+                danceability: r.try_get("danceability")?,
+                acousticness: r.try_get("acousticness")?,
+                brightness: r.try_get("brightness")?,
+                loudness_db: r.try_get("loudness_db")?,
+                // BIGINT on PostgreSQL, INTEGER on SQLite: decode wide, keep the pitch class.
+                key: {
+                    let k: Option<i64> = r.try_get("key")?;
+                    k.map(|k| {
+                        i32::try_from(k).map_err(|_| {
+                            crate::StoreError::Corrupt(format!("audio_features.key {k}"))
+                        })
+                    })
+                    .transpose()?
+                },
+                mode: r.try_get("mode")?,
+                details: serde_json::from_str(&details).map_err(|e| {
+                    crate::StoreError::Corrupt(format!("audio_features.details: {e}"))
+                })?,
+            },
+        )
+    }};
+}
+
+pub(crate) const FEATURE_COLUMNS: &str =
+    "track_id, tempo_bpm, tempo_confidence, energy, danceability, acousticness, brightness, \
+     loudness_db, key, mode, details";
+
 /// `$start, $start+1, …` — `n` numbered placeholders.
 pub(crate) fn placeholders(n: usize, start: usize) -> String {
     (start..start + n)
@@ -833,6 +871,194 @@ macro_rules! impl_store {
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     out.push(job_from_row!(r));
+                }
+                Ok(out)
+            }
+        }
+
+        #[async_trait]
+        impl RecoStore for $store {
+            async fn save_audio_features(
+                &self,
+                track: TrackId,
+                version: i32,
+                vector: &[f32],
+                attrs: &FeatureAttributes,
+                now: UnixMs,
+            ) -> StoreResult<()> {
+                if vector.is_empty() || vector.iter().any(|x| !x.is_finite()) {
+                    return Err(StoreError::InvalidInput {
+                        field: "vector".into(),
+                        reason: format!("track {track}: a vector must be non-empty and finite ({} values)", vector.len()),
+                    });
+                }
+                if let Some(m) = attrs.mode.as_deref() {
+                    if m != "major" && m != "minor" {
+                        return Err(StoreError::InvalidInput { field: "mode".into(), reason: format!("{m:?} is not major or minor") });
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO audio_features (track_id, version, vector, tempo_bpm, tempo_confidence, energy, danceability, \
+                     acousticness, brightness, loudness_db, key, mode, details, analysed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                     ON CONFLICT (track_id, version) DO UPDATE SET vector = excluded.vector, tempo_bpm = excluded.tempo_bpm, \
+                     tempo_confidence = excluded.tempo_confidence, energy = excluded.energy, danceability = excluded.danceability, \
+                     acousticness = excluded.acousticness, brightness = excluded.brightness, loudness_db = excluded.loudness_db, \
+                     key = excluded.key, mode = excluded.mode, details = excluded.details, analysed_at = excluded.analysed_at",
+                )
+                .bind(track.0)
+                .bind(version)
+                .bind(vector_to_bytes(vector))
+                .bind(attrs.tempo_bpm)
+                .bind(attrs.tempo_confidence)
+                .bind(attrs.energy)
+                .bind(attrs.danceability)
+                .bind(attrs.acousticness)
+                .bind(attrs.brightness)
+                .bind(attrs.loudness_db)
+                .bind(attrs.key.map(i64::from))
+                .bind(&attrs.mode)
+                .bind(if attrs.details.is_null() { "{}".to_string() } else { attrs.details.to_string() })
+                .bind(now)
+                .execute(self.w())
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::not_found(format!("track {track}")),
+                    _ => e.into(),
+                })?;
+                Ok(())
+            }
+
+            async fn audio_vectors(&self, version: i32) -> StoreResult<Vec<(TrackId, Vec<f32>)>> {
+                let rows = sqlx::query("SELECT track_id, vector FROM audio_features WHERE version = $1 ORDER BY track_id")
+                    .bind(version)
+                    .fetch_all(self.r())
+                    .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let bytes: Vec<u8> = r.try_get("vector")?;
+                    out.push((TrackId(r.try_get("track_id")?), vector_from_bytes(&bytes)?));
+                }
+                Ok(out)
+            }
+
+            async fn track_features(&self, ids: &[TrackId], version: i32) -> StoreResult<Vec<(TrackId, FeatureAttributes)>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let sql = format!(
+                        "SELECT {} FROM audio_features WHERE version = $1 AND track_id IN ({}) ORDER BY track_id",
+                        crate::sql::FEATURE_COLUMNS,
+                        crate::sql::placeholders(chunk.len(), 2)
+                    );
+                    let mut q = sqlx::query(&sql).bind(version);
+                    for id in chunk {
+                        q = q.bind(id.0);
+                    }
+                    for r in q.fetch_all(self.r()).await? {
+                        out.push(features_from_row!(r));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn all_track_features(&self, version: i32) -> StoreResult<Vec<(TrackId, FeatureAttributes)>> {
+                let sql = format!(
+                    "SELECT {} FROM audio_features WHERE version = $1 ORDER BY track_id",
+                    crate::sql::FEATURE_COLUMNS
+                );
+                let rows = sqlx::query(&sql).bind(version).fetch_all(self.r()).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(features_from_row!(r));
+                }
+                Ok(out)
+            }
+
+            async fn save_taste_profile(&self, t: &StoredTaste) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO taste_profiles (profile_id, model, state, built_at, n_events) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (profile_id, model) DO UPDATE SET state = excluded.state, built_at = excluded.built_at, \
+                     n_events = excluded.n_events",
+                )
+                .bind(t.profile_id.0)
+                .bind(&t.model)
+                .bind(t.state.to_string())
+                .bind(t.built_at)
+                .bind(t.n_events)
+                .execute(self.w())
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::not_found(format!("profile {}", t.profile_id)),
+                    _ => e.into(),
+                })?;
+                Ok(())
+            }
+
+            async fn load_taste_profile(&self, profile: ProfileId, model: &str) -> StoreResult<Option<StoredTaste>> {
+                let row = sqlx::query("SELECT state, built_at, n_events FROM taste_profiles WHERE profile_id = $1 AND model = $2")
+                    .bind(profile.0)
+                    .bind(model)
+                    .fetch_optional(self.r())
+                    .await?;
+                let Some(r) = row else { return Ok(None) };
+                let state: String = r.try_get("state")?;
+                Ok(Some(StoredTaste {
+                    profile_id: profile,
+                    model: model.to_string(),
+                    state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("taste_profiles.state: {e}")))?,
+                    n_events: r.try_get("n_events")?,
+                    built_at: r.try_get("built_at")?,
+                }))
+            }
+
+            async fn set_mood_override(&self, profile: ProfileId, mood: &MoodOverride) -> StoreResult<()> {
+                if mood.text.trim().is_empty() {
+                    return Err(StoreError::InvalidInput { field: "mood".into(), reason: "must not be empty".into() });
+                }
+                if mood.expires_at <= mood.set_at {
+                    return Err(StoreError::InvalidInput { field: "expires_at".into(), reason: "must be after set_at".into() });
+                }
+                sqlx::query(
+                    "INSERT INTO profile_moods (profile_id, mood_text, set_at, expires_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (profile_id) DO UPDATE SET mood_text = excluded.mood_text, set_at = excluded.set_at, \
+                     expires_at = excluded.expires_at",
+                )
+                .bind(profile.0)
+                .bind(&mood.text)
+                .bind(mood.set_at)
+                .bind(mood.expires_at)
+                .execute(self.w())
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::not_found(format!("profile {profile}")),
+                    _ => e.into(),
+                })?;
+                Ok(())
+            }
+
+            async fn mood_override(&self, profile: ProfileId, now: UnixMs) -> StoreResult<Option<MoodOverride>> {
+                let row = sqlx::query("SELECT mood_text, set_at, expires_at FROM profile_moods WHERE profile_id = $1 AND expires_at > $2")
+                    .bind(profile.0)
+                    .bind(now)
+                    .fetch_optional(self.r())
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(MoodOverride { text: r.try_get("mood_text")?, set_at: r.try_get("set_at")?, expires_at: r.try_get("expires_at")? }),
+                    None => None,
+                })
+            }
+
+            async fn tracks_by_ids(&self, ids: &[TrackId]) -> StoreResult<Vec<Track>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let sql = format!("SELECT * FROM tracks WHERE id IN ({}) ORDER BY id", crate::sql::placeholders(chunk.len(), 1));
+                    let mut q = sqlx::query(&sql);
+                    for id in chunk {
+                        q = q.bind(id.0);
+                    }
+                    for r in q.fetch_all(self.r()).await? {
+                        out.push(track_from_row!(r));
+                    }
                 }
                 Ok(out)
             }

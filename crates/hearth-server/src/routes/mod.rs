@@ -6,6 +6,7 @@ pub mod import;
 pub mod jobs;
 pub mod listenbrainz;
 pub mod profiles;
+pub mod recommendations;
 pub mod tracks;
 
 use crate::ApiError;

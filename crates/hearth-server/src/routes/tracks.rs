@@ -152,11 +152,11 @@ pub async fn feedback(
     }
     let profile = profile_or_default(&state, body.profile.as_deref()).await?;
     let track_id = TrackId(body.track_id);
-    if state.store.get_track(track_id).await?.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "track {track_id} does not exist"
-        )));
-    }
+    let track = state
+        .store
+        .get_track(track_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("track {track_id} does not exist")))?;
     let vibe = body
         .vibe
         .map(|v| v.trim().to_string())
@@ -170,6 +170,8 @@ pub async fn feedback(
         ts: state.clock.now_ms(),
     };
     let id = state.store.add_feedback(&fb).await?;
+    // The row is committed; taste and QFZZ preferences follow it (both rebuildable from rows).
+    state.reco.on_feedback(&fb, &track).await?;
     Ok((
         StatusCode::CREATED,
         Json(FeedbackResult {

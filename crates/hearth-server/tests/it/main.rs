@@ -2,6 +2,7 @@
 
 mod errors;
 mod haunt_fm_examples;
+mod household;
 mod import_api;
 mod import_pipeline;
 mod listenbrainz;

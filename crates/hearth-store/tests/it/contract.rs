@@ -2,7 +2,9 @@
 
 use hearth_core::ids::{ProfileId, TrackId};
 use hearth_core::model::*;
-use hearth_store::{DynStore, JobStatus, NewJob, StoreError};
+use hearth_store::{
+    DynStore, FeatureAttributes, JobStatus, MoodOverride, NewJob, StoreError, StoredTaste,
+};
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -51,6 +53,9 @@ crate::contract_tests!(
     status_counts_reflect_contents,
     track_search_is_case_insensitive_and_escapes_wildcards,
     bulk_import_resolves_tracks_and_is_idempotent,
+    audio_features_round_trip_and_upsert,
+    taste_profiles_round_trip_per_model,
+    mood_overrides_expire,
 );
 
 async fn default_profile_is_seeded_and_protected(store: DynStore) {
@@ -743,4 +748,184 @@ async fn bulk_import_resolves_tracks_and_is_idempotent(store: DynStore) {
 fn distinct_pairs() -> usize {
     let pairs: HashSet<(usize, usize)> = (0..1_200).map(|i| (i % 7, i % 450)).collect();
     pairs.len() + 1
+}
+
+async fn audio_features_round_trip_and_upsert(store: DynStore) {
+    let (a, _) = store
+        .upsert_track(&TrackInput::new("A", "One"), TrackOrigin::History, T0)
+        .await
+        .unwrap();
+    let (b, _) = store
+        .upsert_track(&TrackInput::new("B", "Two"), TrackOrigin::History, T0)
+        .await
+        .unwrap();
+    let attrs = FeatureAttributes {
+        tempo_bpm: Some(128.0),
+        energy: Some(0.9),
+        key: Some(4),
+        mode: Some("minor".into()),
+        details: json!({"rms": 0.3}),
+        ..Default::default()
+    };
+    store
+        .save_audio_features(a, 1, &[0.5, -1.25, 3.0e-7], &attrs, T0)
+        .await
+        .unwrap();
+    store
+        .save_audio_features(b, 1, &[1.0, 0.0, 0.0], &FeatureAttributes::default(), T0)
+        .await
+        .unwrap();
+    store
+        .save_audio_features(b, 2, &[9.0; 5], &FeatureAttributes::default(), T0)
+        .await
+        .unwrap();
+    // Upsert replaces vector and attributes.
+    let attrs2 = FeatureAttributes {
+        energy: Some(0.1),
+        ..Default::default()
+    };
+    store
+        .save_audio_features(b, 1, &[0.0, 1.0, 0.0], &attrs2, T0 + 1)
+        .await
+        .unwrap();
+
+    let v1 = store.audio_vectors(1).await.unwrap();
+    assert_eq!(
+        v1,
+        vec![(a, vec![0.5, -1.25, 3.0e-7]), (b, vec![0.0, 1.0, 0.0])],
+        "vectors are bit-exact"
+    );
+    assert_eq!(
+        store.audio_vectors(2).await.unwrap(),
+        vec![(b, vec![9.0; 5])]
+    );
+    let f = store
+        .track_features(&[b, a, TrackId(999_999)], 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        f,
+        vec![
+            (a, attrs.clone()),
+            (
+                b,
+                FeatureAttributes {
+                    details: json!({}),
+                    ..attrs2
+                }
+            )
+        ]
+    );
+    assert_eq!(store.all_track_features(1).await.unwrap().len(), 2);
+    assert_eq!(store.status_counts().await.unwrap().analysed, 2);
+
+    match store
+        .save_audio_features(a, 1, &[f32::NAN], &FeatureAttributes::default(), T0)
+        .await
+    {
+        Err(StoreError::InvalidInput { field, .. }) => assert_eq!(field, "vector"),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+    let bad_mode = FeatureAttributes {
+        mode: Some("dorian".into()),
+        ..Default::default()
+    };
+    match store.save_audio_features(a, 1, &[1.0], &bad_mode, T0).await {
+        Err(StoreError::InvalidInput { field, .. }) => assert_eq!(field, "mode"),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+    match store
+        .save_audio_features(
+            TrackId(999_999),
+            1,
+            &[1.0],
+            &FeatureAttributes::default(),
+            T0,
+        )
+        .await
+    {
+        Err(StoreError::NotFound { .. }) => {}
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+    let named = store.tracks_by_ids(&[b, a]).await.unwrap();
+    assert_eq!(
+        named.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(),
+        ["One", "Two"]
+    );
+}
+
+async fn taste_profiles_round_trip_per_model(store: DynStore) {
+    let d = default_id(&store).await;
+    assert_eq!(store.load_taste_profile(d, "dsp-v1").await.unwrap(), None);
+    let t = StoredTaste {
+        profile_id: d,
+        model: "dsp-v1".into(),
+        state: json!({"dim": 3, "n": [1.5, 2]}),
+        n_events: 7,
+        built_at: T0,
+    };
+    store.save_taste_profile(&t).await.unwrap();
+    assert_eq!(
+        store.load_taste_profile(d, "dsp-v1").await.unwrap(),
+        Some(t.clone())
+    );
+    assert_eq!(store.load_taste_profile(d, "clap-v1").await.unwrap(), None);
+    let t2 = StoredTaste {
+        state: json!({"dim": 3}),
+        n_events: 8,
+        built_at: T0 + 5,
+        ..t
+    };
+    store.save_taste_profile(&t2).await.unwrap();
+    assert_eq!(
+        store.load_taste_profile(d, "dsp-v1").await.unwrap(),
+        Some(t2)
+    );
+    let ghost = StoredTaste {
+        profile_id: ProfileId(999_999),
+        model: "dsp-v1".into(),
+        state: json!({}),
+        n_events: 0,
+        built_at: T0,
+    };
+    assert!(matches!(
+        store.save_taste_profile(&ghost).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+async fn mood_overrides_expire(store: DynStore) {
+    let d = default_id(&store).await;
+    assert_eq!(store.mood_override(d, T0).await.unwrap(), None);
+    let m = MoodOverride {
+        text: "calm acoustic".into(),
+        set_at: T0,
+        expires_at: T0 + 3_600_000,
+    };
+    store.set_mood_override(d, &m).await.unwrap();
+    assert_eq!(
+        store.mood_override(d, T0 + 1).await.unwrap(),
+        Some(m.clone())
+    );
+    assert_eq!(
+        store.mood_override(d, T0 + 3_600_000).await.unwrap(),
+        None,
+        "expired at expires_at"
+    );
+    let m2 = MoodOverride {
+        text: "party".into(),
+        set_at: T0 + 10,
+        expires_at: T0 + 20,
+    };
+    store.set_mood_override(d, &m2).await.unwrap();
+    assert_eq!(store.mood_override(d, T0 + 15).await.unwrap(), Some(m2));
+    let empty = MoodOverride {
+        text: " ".into(),
+        set_at: T0,
+        expires_at: T0 + 1,
+    };
+    assert!(matches!(
+        store.set_mood_override(d, &empty).await,
+        Err(StoreError::InvalidInput { .. })
+    ));
 }
