@@ -872,7 +872,16 @@ impl VectorIndex for HnswIndex {
                 slot: n.slot,
             });
         }
-        Ok(top.into_hits())
+        let hits = top.into_hits();
+        // Deletions can cut the region around the entry point off from the rest of the graph
+        // (the tombstoned nodes still route, but a re-linked upsert may not). A short answer
+        // while enough nodes are allowed means the walk was stranded: answer exactly instead,
+        // so a search never silently returns fewer than min(k, allowed) hits. `compact()`
+        // rebuilds the links and makes this path rare again.
+        if hits.len() < k.min(allowed) {
+            return Ok(self.scan(&g, &q, k, opts));
+        }
+        Ok(hits)
     }
 
     fn len(&self) -> Result<usize, IndexError> {
