@@ -32,6 +32,10 @@ pub enum Command {
     Profile(cmd::profile::Args),
     /// Inspect the configuration.
     Config(cmd::config::Args),
+    /// Explained recommendations for a profile or a vibe (reads the store directly).
+    Recommend(cmd::recommend::Args),
+    /// Show or set a profile's mood.
+    Mood(cmd::mood::Args),
     /// Run a benchmark.
     Bench(cmd::bench::Args),
 }
@@ -63,6 +67,8 @@ fn main() -> ExitCode {
             Command::Serve(args) => cmd::serve::run(settings, args).await,
             Command::Config(args) => cmd::config::run(settings, args),
             Command::Profile(args) => cmd::profile::run(settings, args).await,
+            Command::Recommend(args) => cmd::recommend::run(settings, args).await,
+            Command::Mood(args) => cmd::mood::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,
         }
     });

@@ -2,5 +2,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod mood;
 pub mod profile;
+pub mod recommend;
 pub mod serve;
