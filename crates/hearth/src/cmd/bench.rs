@@ -19,6 +19,8 @@ pub struct Args {
 pub enum Which {
     /// Load-test `POST /api/history/webhook` over loopback (SQLite, and PostgreSQL with --pg-url).
     Webhook(WebhookArgs),
+    /// Recommendation latency over a synthetic 200k-track catalogue, and taste update cost.
+    Recommend(super::bench_recommend::RecommendArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -40,6 +42,7 @@ pub struct WebhookArgs {
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     match args.which {
         Which::Webhook(a) => webhook(settings, a).await,
+        Which::Recommend(a) => tokio::task::spawn_blocking(move || super::bench_recommend::run(a)).await?,
     }
 }
 

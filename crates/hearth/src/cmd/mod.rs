@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its `Args` and `run()`.
 
 pub mod bench;
+pub mod bench_recommend;
 pub mod config;
 pub mod mood;
 pub mod profile;
