@@ -38,6 +38,10 @@ pub enum Command {
     Config(cmd::config::Args),
     /// Offline evaluation of recommendation quality (HR@10, NDCG@10) against baselines.
     Eval(cmd::eval::Args),
+    /// Explained recommendations for a profile or a vibe (reads the store directly).
+    Recommend(cmd::recommend::Args),
+    /// Show or set a profile's mood.
+    Mood(cmd::mood::Args),
     /// Run a benchmark.
     Bench(cmd::bench::Args),
 }
@@ -77,6 +81,8 @@ fn main() -> ExitCode {
             Command::Import(args) => cmd::import::run(settings, args).await,
             Command::Config(args) => cmd::config::run(settings, args),
             Command::Profile(args) => cmd::profile::run(settings, args).await,
+            Command::Recommend(args) => cmd::recommend::run(settings, args).await,
+            Command::Mood(args) => cmd::mood::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,
             Command::Eval(args) => cmd::eval::run(args),
         }

@@ -25,6 +25,8 @@ pub enum Which {
     Analyze(AnalyzeArgs),
     /// Import a generated Spotify Extended Streaming History file into a fresh SQLite store.
     Import(ImportArgs),
+    /// Recommendation latency over a synthetic 200k-track catalogue, and taste update cost.
+    Recommend(super::bench_recommend::RecommendArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -83,6 +85,9 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         Which::Index(a) => index(a).await,
         Which::Analyze(a) => analyze(a).await,
         Which::Import(a) => import(a).await,
+        Which::Recommend(a) => {
+            tokio::task::spawn_blocking(move || super::bench_recommend::run(a)).await?
+        }
     }
 }
 

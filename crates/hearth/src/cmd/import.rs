@@ -64,7 +64,9 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         )
         .context("progress bar template")?,
     );
-    // Taste updates hook in here once they exist; the pipeline already notifies every batch.
+    // No hooks yet on the CLI path: the server's import API uses the app's hooks (taste updates);
+    // here taste is rebuilt lazily from history on the next request. Registering the taste hook
+    // needs its per-batch write-through made cheap first (see CHANGELOG, known gaps).
     let hooks = ListenHooks::default();
     let bar_cb = bar.clone();
     let report = run_import(

@@ -1,8 +1,11 @@
 //! One module per subcommand, each with its `Args` and `run()`.
 
 pub mod bench;
+pub mod bench_recommend;
 pub mod config;
 pub mod eval;
 pub mod import;
+pub mod mood;
 pub mod profile;
+pub mod recommend;
 pub mod serve;
