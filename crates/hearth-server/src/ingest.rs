@@ -25,7 +25,16 @@ impl ListenIngest {
     /// Spawns the ingest task on the current Tokio runtime.
     pub fn start(store: DynStore, dedup_window_ms: i64, hooks: ListenHooks) -> Self {
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(run(store, dedup_window_ms, hooks, rx));
+        // Follow-up work (taste updates) runs on its own task, in commit order, so a slow hook
+        // never holds up the next group commit; the bounded channel applies backpressure only
+        // if hooks fall thousands of batches behind.
+        let (hook_tx, mut hook_rx) = mpsc::channel::<Vec<StoredListen>>(1024);
+        tokio::spawn(async move {
+            while let Some(batch) = hook_rx.recv().await {
+                hooks.notify(&batch).await;
+            }
+        });
+        tokio::spawn(run(store, dedup_window_ms, hook_tx, rx));
         ListenIngest { tx }
     }
 
@@ -64,7 +73,7 @@ fn stored(listen: &NewListen, outcome: &ListenOutcome) -> Option<StoredListen> {
 async fn run(
     store: DynStore,
     dedup_window_ms: i64,
-    hooks: ListenHooks,
+    hooks: mpsc::Sender<Vec<StoredListen>>,
     mut rx: mpsc::Receiver<(NewListen, Reply)>,
 ) {
     let mut batch: Vec<NewListen> = Vec::with_capacity(MAX_BATCH);
@@ -91,7 +100,9 @@ async fn run(
                 for (reply, outcome) in replies.drain(..).zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
-                hooks.notify(&committed).await;
+                if !committed.is_empty() {
+                    let _ = hooks.send(committed).await;
+                }
             }
             Err(batch_err) => {
                 // One listen may have poisoned the batch: store them one by one so the others
@@ -109,7 +120,7 @@ async fn run(
                     let committed = res.as_ref().ok().and_then(|o| stored(listen, o));
                     let _ = reply.send(res);
                     if let Some(c) = committed {
-                        hooks.notify(std::slice::from_ref(&c)).await;
+                        let _ = hooks.send(vec![c]).await;
                     }
                 }
             }
