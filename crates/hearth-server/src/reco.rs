@@ -91,6 +91,10 @@ pub struct RecoService {
     policy: IndexPolicy,
     catalogue: RwLock<Option<Catalogue>>,
     profiles: Mutex<HashMap<ProfileId, TasteProfile>>,
+    /// Per profile, the newest listen id a rebuild from history already included. Hooks run
+    /// after commit on their own task, so a rebuild can read listens whose hook events are still
+    /// queued; those events are skipped instead of being counted twice.
+    rebuilt_through: std::sync::Mutex<HashMap<ProfileId, i64>>,
 }
 
 impl RecoService {
@@ -120,6 +124,7 @@ impl RecoService {
             policy: IndexPolicy::default(),
             catalogue: RwLock::new(None),
             profiles: Mutex::new(HashMap::new()),
+            rebuilt_through: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -203,6 +208,12 @@ impl RecoService {
         now: UnixMs,
     ) -> Result<TasteProfile, ApiError> {
         let listens = self.store.listens_of_profile(profile).await?;
+        if let Some(newest) = listens.iter().map(|l| l.id).max() {
+            self.rebuilt_through
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(profile, newest);
+        }
         let feedback = self.store.feedback_of_profile(profile).await?;
         let track_ids: Vec<TrackId> = listens.iter().map(|l| l.track_id).collect();
         let durations: HashMap<TrackId, Option<i64>> = {
@@ -735,7 +746,15 @@ impl ListenHook for RecoService {
     async fn on_listens(&self, listens: &[StoredListen]) {
         let mut by_profile: HashMap<ProfileId, Vec<TasteEvent>> = HashMap::new();
         let mut newest = 0;
-        for l in listens {
+        let marks = self
+            .rebuilt_through
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for l in listens
+            .iter()
+            .filter(|l| marks.get(&l.profile_id).is_none_or(|&m| l.listen_id > m))
+        {
             newest = newest.max(l.ts);
             by_profile
                 .entry(l.profile_id)

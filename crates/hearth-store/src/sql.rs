@@ -462,51 +462,175 @@ macro_rules! impl_store {
         #[async_trait]
         impl ListenStore for $store {
             async fn record_listens(&self, batch: &[NewListen], dedup_window_ms: i64) -> StoreResult<Vec<ListenOutcome>> {
-                let mut out = Vec::with_capacity(batch.len());
+                // A few statements per batch, not per listen: resolve every track in bulk, look up
+                // recent listens of every (profile, track) pair at once, decide duplicates in
+                // arrival order in memory, then insert the survivors in multi-row statements.
                 if batch.is_empty() {
-                    return Ok(out);
+                    return Ok(Vec::new());
+                }
+                for l in batch {
+                    if l.track.title.trim().is_empty() {
+                        return Err(StoreError::InvalidInput { field: "title".into(), reason: "must not be empty".into() });
+                    }
+                    if l.track.artist.trim().is_empty() {
+                        return Err(StoreError::InvalidInput { field: "artist".into(), reason: "must not be empty".into() });
+                    }
                 }
                 let mut tx = self.w().begin().await?;
-                for l in batch {
-                    let (track_id, new_track) = Self::resolve_track_tx(&mut tx, &l.track, TrackOrigin::History, l.ts).await?;
-                    if l.dedup_key.is_none() {
-                        <$store>::lock_dedup(&mut tx, l.profile_id.0, track_id.0).await?;
-                        let dup: Option<i64> = sqlx::query_scalar(
-                            "SELECT id FROM listen_events WHERE profile_id = $1 AND track_id = $2 AND ts > $3 AND ts < $4 LIMIT 1",
-                        )
-                        .bind(l.profile_id.0)
-                        .bind(track_id.0)
-                        .bind(l.ts - dedup_window_ms)
-                        .bind(l.ts + dedup_window_ms)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        if dup.is_some() {
-                            out.push(ListenOutcome::Duplicate { track_id });
-                            continue;
+                // 1. Tracks: known ones in bulk; new or field-filling ones one by one (rare in steady state).
+                let keys: Vec<String> = batch.iter().map(|l| l.track.norm_key()).collect();
+                let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+                let mut uniq: Vec<usize> = Vec::new();
+                {
+                    let mut seen = std::collections::HashSet::new();
+                    for (i, k) in keys.iter().enumerate() {
+                        if seen.insert(k.as_str()) {
+                            uniq.push(i);
                         }
                     }
-                    let id: Option<i64> = sqlx::query_scalar(
+                }
+                let mut complete: std::collections::HashSet<i64> = std::collections::HashSet::new();
+                for chunk in uniq.chunks(500) {
+                    let sql = format!(
+                        "SELECT id, norm_key, album IS NOT NULL AND duration_ms IS NOT NULL AND spotify_id IS NOT NULL \
+                         AND provider_uri IS NOT NULL AND isrc IS NOT NULL AND mbid IS NOT NULL AS full FROM tracks WHERE norm_key IN ({})",
+                        crate::sql::placeholders(chunk.len(), 1)
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for &i in chunk {
+                        q = q.bind(&keys[i]);
+                    }
+                    for r in q.fetch_all(&mut *tx).await? {
+                        let id: i64 = r.try_get("id")?;
+                        if r.try_get::<bool, _>("full")? {
+                            complete.insert(id);
+                        }
+                        ids.insert(r.try_get("norm_key")?, id);
+                    }
+                }
+                let mut new_tracks: std::collections::HashSet<i64> = std::collections::HashSet::new();
+                for (i, l) in batch.iter().enumerate() {
+                    let has_extra = l.track.album.is_some()
+                        || l.track.duration_ms.is_some()
+                        || l.track.isrc.is_some()
+                        || l.track.mbid.is_some()
+                        || l.track.spotify_id.is_some()
+                        || l.track.itunes_id.is_some()
+                        || l.track.file_path.is_some()
+                        || l.track.preview_url.is_some()
+                        || l.track.provider_uri.is_some();
+                    let known = ids.get(&keys[i]).copied();
+                    let needs_write = match known {
+                        None => true,
+                        Some(id) => has_extra && !complete.contains(&id) && !new_tracks.contains(&id),
+                    };
+                    if needs_write {
+                        let (id, created) = Self::resolve_track_tx(&mut tx, &l.track, TrackOrigin::History, l.ts).await?;
+                        if created {
+                            new_tracks.insert(id.0);
+                        }
+                        ids.insert(keys[i].clone(), id.0);
+                    }
+                }
+                // 2. Recent listens of every (profile, track) pair in the batch.
+                let mut pairs: Vec<(i64, i64)> = batch.iter().enumerate().map(|(i, l)| (l.profile_id.0, ids[&keys[i]])).collect();
+                pairs.sort_unstable();
+                pairs.dedup();
+                let mut recent: std::collections::HashMap<(i64, i64), Vec<i64>> = std::collections::HashMap::new();
+                let min_ts = batch.iter().map(|l| l.ts).min().unwrap_or(0) - dedup_window_ms;
+                let max_ts = batch.iter().map(|l| l.ts).max().unwrap_or(0) + dedup_window_ms;
+                for &(p, t) in &pairs {
+                    if !new_tracks.contains(&t) {
+                        <$store>::lock_dedup(&mut tx, p, t).await?;
+                    }
+                }
+                let old_pairs: Vec<(i64, i64)> = pairs.iter().copied().filter(|(_, t)| !new_tracks.contains(t)).collect();
+                for chunk in old_pairs.chunks(300) {
+                    let values: Vec<String> = (0..chunk.len()).map(|r| format!("(${}, ${})", 3 + 2 * r, 4 + 2 * r)).collect();
+                    let sql = format!(
+                        "SELECT profile_id, track_id, ts FROM listen_events WHERE ts > $1 AND ts < $2 AND (profile_id, track_id) IN (VALUES {})",
+                        values.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql).bind(min_ts).bind(max_ts);
+                    for &(p, t) in chunk {
+                        q = q.bind(p).bind(t);
+                    }
+                    for r in q.fetch_all(&mut *tx).await? {
+                        let key: (i64, i64) = (r.try_get("profile_id")?, r.try_get("track_id")?);
+                        recent.entry(key).or_default().push(r.try_get("ts")?);
+                    }
+                }
+                // 3. Decide, in arrival order (earlier listens of this batch count too).
+                let mut keep: Vec<usize> = Vec::new();
+                let mut out: Vec<Option<ListenOutcome>> = vec![None; batch.len()];
+                for (i, l) in batch.iter().enumerate() {
+                    let track = ids[&keys[i]];
+                    if l.dedup_key.is_none() {
+                        let seen = recent.entry((l.profile_id.0, track)).or_default();
+                        if seen.iter().any(|&ts| ts > l.ts - dedup_window_ms && ts < l.ts + dedup_window_ms) {
+                            out[i] = Some(ListenOutcome::Duplicate { track_id: TrackId(track) });
+                            continue;
+                        }
+                        seen.push(l.ts);
+                    }
+                    keep.push(i);
+                }
+                // 4. Insert the survivors; a stored import key makes its row a duplicate.
+                const COLS: usize = 9;
+                for chunk in keep.chunks(300) {
+                    let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({})", crate::sql::placeholders(COLS, 1 + r * COLS))).collect();
+                    let sql = format!(
                         "INSERT INTO listen_events (track_id, profile_id, ts, source, speaker_name, ms_played, skipped, reason_end, dedup_key) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
-                    )
-                    .bind(track_id.0)
-                    .bind(l.profile_id.0)
-                    .bind(l.ts)
-                    .bind(&l.source)
-                    .bind(&l.speaker_name)
-                    .bind(l.ms_played)
-                    .bind(l.skipped)
-                    .bind(&l.reason_end)
-                    .bind(&l.dedup_key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    out.push(match id {
-                        Some(listen_id) => ListenOutcome::Stored { listen_id, track_id, new_track },
-                        None => ListenOutcome::Duplicate { track_id },
-                    });
+                         VALUES {} ON CONFLICT (dedup_key) DO NOTHING RETURNING id, profile_id, track_id, ts, dedup_key",
+                        rows.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for &i in chunk {
+                        let l = &batch[i];
+                        q = q
+                            .bind(ids[&keys[i]])
+                            .bind(l.profile_id.0)
+                            .bind(l.ts)
+                            .bind(&l.source)
+                            .bind(&l.speaker_name)
+                            .bind(l.ms_played)
+                            .bind(l.skipped)
+                            .bind(&l.reason_end)
+                            .bind(&l.dedup_key);
+                    }
+                    let mut by_key: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+                    let mut by_tuple: std::collections::HashMap<(i64, i64, i64), i64> = std::collections::HashMap::new();
+                    for r in q.fetch_all(&mut *tx).await? {
+                        let id: i64 = r.try_get("id")?;
+                        match r.try_get::<Option<String>, _>("dedup_key")? {
+                            Some(k) => {
+                                by_key.insert(k, id);
+                            }
+                            None => {
+                                by_tuple.insert((r.try_get("profile_id")?, r.try_get("track_id")?, r.try_get("ts")?), id);
+                            }
+                        }
+                    }
+                    for &i in chunk {
+                        let l = &batch[i];
+                        let track = ids[&keys[i]];
+                        let stored = match &l.dedup_key {
+                            Some(k) => by_key.remove(k),
+                            None => by_tuple.remove(&(l.profile_id.0, track, l.ts)),
+                        };
+                        out[i] = Some(match stored {
+                            Some(listen_id) => ListenOutcome::Stored {
+                                listen_id,
+                                track_id: TrackId(track),
+                                // Only the first stored listen of a new track reports it as new.
+                                new_track: new_tracks.remove(&track),
+                            },
+                            None => ListenOutcome::Duplicate { track_id: TrackId(track) },
+                        });
+                    }
                 }
                 tx.commit().await?;
-                Ok(out)
+                Ok(out.into_iter().map(|o| o.expect("every listen has an outcome")).collect())
             }
 
             async fn import_listens(&self, batch: &[NewListen]) -> StoreResult<ImportOutcome> {
