@@ -30,7 +30,15 @@ impl ListenIngest {
         // if hooks fall thousands of batches behind.
         let (hook_tx, mut hook_rx) = mpsc::channel::<Vec<StoredListen>>(1024);
         tokio::spawn(async move {
-            while let Some(batch) = hook_rx.recv().await {
+            while let Some(mut batch) = hook_rx.recv().await {
+                // Coalesce whatever queued up meanwhile (in order): one taste update and one
+                // write-through per burst instead of one per group commit.
+                while batch.len() < 50_000 {
+                    match hook_rx.try_recv() {
+                        Ok(more) => batch.extend(more),
+                        Err(_) => break,
+                    }
+                }
                 hooks.notify(&batch).await;
             }
         });

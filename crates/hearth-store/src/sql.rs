@@ -509,6 +509,44 @@ macro_rules! impl_store {
                     }
                 }
                 let mut new_tracks: std::collections::HashSet<i64> = std::collections::HashSet::new();
+                // New tracks in multi-row inserts (first occurrence's fields).
+                let missing: Vec<usize> = uniq.iter().copied().filter(|&i| !ids.contains_key(&keys[i])).collect();
+                const TRACK_COLS: usize = 14;
+                for chunk in missing.chunks(200) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|r| format!("({}, 'history', 'active')", crate::sql::placeholders(TRACK_COLS, 1 + r * TRACK_COLS)))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO tracks (title, artist, album, duration_ms, isrc, mbid, spotify_id, itunes_id, file_path, preview_url, \
+                         provider_uri, tags, norm_key, added_at, origin, status) VALUES {} ON CONFLICT (norm_key) DO NOTHING \
+                         RETURNING id, norm_key",
+                        rows.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for &i in chunk {
+                        let t = &batch[i].track;
+                        q = q
+                            .bind(t.title.trim())
+                            .bind(t.artist.trim())
+                            .bind(&t.album)
+                            .bind(t.duration_ms)
+                            .bind(&t.isrc)
+                            .bind(&t.mbid)
+                            .bind(&t.spotify_id)
+                            .bind(&t.itunes_id)
+                            .bind(&t.file_path)
+                            .bind(&t.preview_url)
+                            .bind(&t.provider_uri)
+                            .bind(serde_json::to_string(&t.tags).unwrap_or_else(|_| "[]".into()))
+                            .bind(&keys[i])
+                            .bind(batch[i].ts);
+                    }
+                    for r in q.fetch_all(&mut *tx).await? {
+                        let id: i64 = r.try_get("id")?;
+                        new_tracks.insert(id);
+                        ids.insert(r.try_get("norm_key")?, id);
+                    }
+                }
                 for (i, l) in batch.iter().enumerate() {
                     let has_extra = l.track.album.is_some()
                         || l.track.duration_ms.is_some()
