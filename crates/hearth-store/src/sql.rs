@@ -178,6 +178,53 @@ macro_rules! impl_store {
         use sqlx::Row;
 
         impl $store {
+            /// Inserts the tracks of `batch[i]` for every `i` in `missing` (their `norm_key`s are
+            /// `keys[i]`) in multi-row statements, origin `history`. Returns `(norm_key, id)` of the
+            /// rows this call created; a key another writer created meanwhile is not returned.
+            async fn insert_tracks_tx(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                batch: &[NewListen],
+                keys: &[String],
+                missing: &[usize],
+            ) -> StoreResult<Vec<(String, i64)>> {
+                const TRACK_COLS: usize = 14;
+                let mut created = Vec::with_capacity(missing.len());
+                for chunk in missing.chunks(200) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|r| format!("({}, 'history', 'active')", crate::sql::placeholders(TRACK_COLS, 1 + r * TRACK_COLS)))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO tracks (title, artist, album, duration_ms, isrc, mbid, spotify_id, itunes_id, file_path, \
+                         preview_url, provider_uri, tags, norm_key, added_at, origin, status) VALUES {} \
+                         ON CONFLICT (norm_key) DO NOTHING RETURNING id, norm_key",
+                        rows.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for &i in chunk {
+                        let t = &batch[i].track;
+                        q = q
+                            .bind(t.title.trim())
+                            .bind(t.artist.trim())
+                            .bind(&t.album)
+                            .bind(t.duration_ms)
+                            .bind(&t.isrc)
+                            .bind(&t.mbid)
+                            .bind(&t.spotify_id)
+                            .bind(&t.itunes_id)
+                            .bind(&t.file_path)
+                            .bind(&t.preview_url)
+                            .bind(&t.provider_uri)
+                            .bind(serde_json::to_string(&t.tags).unwrap_or_else(|_| "[]".into()))
+                            .bind(&keys[i])
+                            .bind(batch[i].ts);
+                    }
+                    for r in q.fetch_all(&mut **tx).await? {
+                        created.push((r.try_get("norm_key")?, r.try_get("id")?));
+                    }
+                }
+                Ok(created)
+            }
+
             async fn resolve_track_tx(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 t: &TrackInput,
@@ -511,41 +558,9 @@ macro_rules! impl_store {
                 let mut new_tracks: std::collections::HashSet<i64> = std::collections::HashSet::new();
                 // New tracks in multi-row inserts (first occurrence's fields).
                 let missing: Vec<usize> = uniq.iter().copied().filter(|&i| !ids.contains_key(&keys[i])).collect();
-                const TRACK_COLS: usize = 14;
-                for chunk in missing.chunks(200) {
-                    let rows: Vec<String> = (0..chunk.len())
-                        .map(|r| format!("({}, 'history', 'active')", crate::sql::placeholders(TRACK_COLS, 1 + r * TRACK_COLS)))
-                        .collect();
-                    let sql = format!(
-                        "INSERT INTO tracks (title, artist, album, duration_ms, isrc, mbid, spotify_id, itunes_id, file_path, preview_url, \
-                         provider_uri, tags, norm_key, added_at, origin, status) VALUES {} ON CONFLICT (norm_key) DO NOTHING \
-                         RETURNING id, norm_key",
-                        rows.join(", ")
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for &i in chunk {
-                        let t = &batch[i].track;
-                        q = q
-                            .bind(t.title.trim())
-                            .bind(t.artist.trim())
-                            .bind(&t.album)
-                            .bind(t.duration_ms)
-                            .bind(&t.isrc)
-                            .bind(&t.mbid)
-                            .bind(&t.spotify_id)
-                            .bind(&t.itunes_id)
-                            .bind(&t.file_path)
-                            .bind(&t.preview_url)
-                            .bind(&t.provider_uri)
-                            .bind(serde_json::to_string(&t.tags).unwrap_or_else(|_| "[]".into()))
-                            .bind(&keys[i])
-                            .bind(batch[i].ts);
-                    }
-                    for r in q.fetch_all(&mut *tx).await? {
-                        let id: i64 = r.try_get("id")?;
-                        new_tracks.insert(id);
-                        ids.insert(r.try_get("norm_key")?, id);
-                    }
+                for (key, id) in Self::insert_tracks_tx(&mut tx, batch, &keys, &missing).await? {
+                    new_tracks.insert(id);
+                    ids.insert(key, id);
                 }
                 for (i, l) in batch.iter().enumerate() {
                     let has_extra = l.track.album.is_some()
@@ -710,48 +725,18 @@ macro_rules! impl_store {
                 }
                 // 2. New tracks, multi-row inserts.
                 let missing: Vec<usize> = first_of.iter().copied().filter(|&i| !ids.contains_key(&keys[i])).collect();
-                const TRACK_COLS: usize = 13;
-                for chunk in missing.chunks(200) {
-                    let rows: Vec<String> = (0..chunk.len())
-                        .map(|r| format!("({}, 'history', 'active')", crate::sql::placeholders(TRACK_COLS, 1 + r * TRACK_COLS)))
-                        .collect();
-                    let sql = format!(
-                        "INSERT INTO tracks (title, artist, album, duration_ms, isrc, mbid, spotify_id, itunes_id, preview_url,                          provider_uri, tags, norm_key, added_at, origin, status) VALUES {} ON CONFLICT (norm_key) DO NOTHING                          RETURNING id, norm_key",
-                        rows.join(", ")
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for &i in chunk {
-                        let t = &batch[i].track;
-                        q = q
-                            .bind(t.title.trim())
-                            .bind(t.artist.trim())
-                            .bind(&t.album)
-                            .bind(t.duration_ms)
-                            .bind(&t.isrc)
-                            .bind(&t.mbid)
-                            .bind(&t.spotify_id)
-                            .bind(&t.itunes_id)
-                            .bind(&t.preview_url)
-                            .bind(&t.provider_uri)
-                            .bind(serde_json::to_string(&t.tags).unwrap_or_else(|_| "[]".into()))
+                for (key, id) in Self::insert_tracks_tx(&mut tx, batch, &keys, &missing).await? {
+                    ids.insert(key, id);
+                    out.new_tracks.push(TrackId(id));
+                }
+                // Rows another writer created meanwhile: look them up.
+                for &i in &missing {
+                    if !ids.contains_key(&keys[i]) {
+                        let id: i64 = sqlx::query_scalar("SELECT id FROM tracks WHERE norm_key = $1")
                             .bind(&keys[i])
-                            .bind(batch[i].ts);
-                    }
-                    for r in q.fetch_all(&mut *tx).await? {
-                        let k: String = r.try_get("norm_key")?;
-                        let id: i64 = r.try_get("id")?;
-                        ids.insert(k, id);
-                        out.new_tracks.push(TrackId(id));
-                    }
-                    // Rows another writer created meanwhile: look them up.
-                    for &i in chunk {
-                        if !ids.contains_key(&keys[i]) {
-                            let id: i64 = sqlx::query_scalar("SELECT id FROM tracks WHERE norm_key = $1")
-                                .bind(&keys[i])
-                                .fetch_one(&mut *tx)
-                                .await?;
-                            ids.insert(keys[i].clone(), id);
-                        }
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        ids.insert(keys[i].clone(), id);
                     }
                 }
                 // 3. Listens, multi-row inserts; a stored key makes the row a duplicate.
