@@ -79,6 +79,8 @@ pub struct TasteConfig {
     pub half_life_days: f64,
     pub max_centroids: u32,
     pub min_cluster_mass: f64,
+    /// Seconds between write-behind flushes of incrementally updated taste profiles.
+    pub persist_interval_s: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -450,6 +452,18 @@ impl Config {
             ));
         }
         in_unit("taste.min_cluster_mass", self.taste.min_cluster_mass)?;
+        if self.taste.min_cluster_mass >= 1.0 {
+            return Err(CoreError::invalid(
+                "taste.min_cluster_mass",
+                "must be below 1 (it is a share of the taste mass)",
+            ));
+        }
+        if self.taste.persist_interval_s == 0 {
+            return Err(CoreError::invalid(
+                "taste.persist_interval_s",
+                "must be at least 1",
+            ));
+        }
         let p = &self.playlist;
         if p.known_pct > 100 {
             return Err(CoreError::invalid(

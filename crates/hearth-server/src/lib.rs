@@ -57,8 +57,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let reco = state.reco.clone();
     let app = router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await?;
+    // Taste is written behind; write what changed since the last flush before exiting.
+    if let Err(e) = reco.flush().await {
+        tracing::warn!(error = %e, "writing taste profiles at shutdown failed");
+    }
+    Ok(())
 }

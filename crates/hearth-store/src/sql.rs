@@ -154,6 +154,35 @@ pub(crate) fn placeholders(n: usize, start: usize) -> String {
         .join(", ")
 }
 
+/// Rewrites `$1, $2, …` to anonymous `?` parameters, for SQLite's bulk statements.
+///
+/// sqlx binds SQLite parameters by asking SQLite for each one's name, and SQLite finds a named
+/// parameter (`$N`, `?N`) by walking a list of all of them — quadratic in the parameter count:
+/// a 2,700-parameter multi-row INSERT spent most of an import there. Anonymous `?` parameters
+/// are not in that list and bind by position. Only valid when every `$N` occurs once and in
+/// ascending order, which holds for the statements built with [`placeholders`].
+pub(crate) fn positional(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut expected = 1usize;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|(_, d)| d.is_ascii_digit()) {
+            let mut n = 0usize;
+            while let Some(&(_, d)) = chars.peek() {
+                let Some(v) = d.to_digit(10) else { break };
+                n = n * 10 + v as usize;
+                chars.next();
+            }
+            debug_assert_eq!(n, expected, "parameters must appear once, in order: {sql}");
+            expected += 1;
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub(crate) const LISTEN_SELECT: &str = "SELECT l.id, l.track_id, l.profile_id, p.name AS profile_name, t.title, t.artist, t.album, \
      l.ts, l.source, l.speaker_name, l.ms_played, l.skipped, l.reason_end \
      FROM listen_events l JOIN tracks t ON t.id = l.track_id LEFT JOIN profiles p ON p.id = l.profile_id";
@@ -199,6 +228,7 @@ macro_rules! impl_store {
                          ON CONFLICT (norm_key) DO NOTHING RETURNING id, norm_key",
                         rows.join(", ")
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         let t = &batch[i].track;
@@ -543,6 +573,7 @@ macro_rules! impl_store {
                          AND provider_uri IS NOT NULL AND isrc IS NOT NULL AND mbid IS NOT NULL AS full FROM tracks WHERE norm_key IN ({})",
                         crate::sql::placeholders(chunk.len(), 1)
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         q = q.bind(&keys[i]);
@@ -604,6 +635,7 @@ macro_rules! impl_store {
                         "SELECT profile_id, track_id, ts FROM listen_events WHERE ts > $1 AND ts < $2 AND (profile_id, track_id) IN (VALUES {})",
                         values.join(", ")
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql).bind(min_ts).bind(max_ts);
                     for &(p, t) in chunk {
                         q = q.bind(p).bind(t);
@@ -637,6 +669,7 @@ macro_rules! impl_store {
                          VALUES {} ON CONFLICT (dedup_key) DO NOTHING RETURNING id, profile_id, track_id, ts, dedup_key",
                         rows.join(", ")
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         let l = &batch[i];
@@ -714,6 +747,7 @@ macro_rules! impl_store {
                 // 1. Known tracks, in chunks.
                 for chunk in first_of.chunks(500) {
                     let sql = format!("SELECT id, norm_key FROM tracks WHERE norm_key IN ({})", crate::sql::placeholders(chunk.len(), 1));
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         q = q.bind(&keys[i]);
@@ -750,6 +784,7 @@ macro_rules! impl_store {
                         "INSERT INTO listen_events (track_id, profile_id, ts, source, speaker_name, ms_played, skipped, reason_end, dedup_key)                          VALUES {} ON CONFLICT (dedup_key) DO NOTHING RETURNING id, track_id, dedup_key",
                         rows.join(", ")
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         let l = &batch[i];
@@ -1097,6 +1132,7 @@ macro_rules! impl_store {
                         crate::sql::FEATURE_COLUMNS,
                         crate::sql::placeholders(chunk.len(), 2)
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql).bind(version);
                     for id in chunk {
                         q = q.bind(id.0);
@@ -1199,6 +1235,7 @@ macro_rules! impl_store {
                 let mut out = Vec::with_capacity(ids.len());
                 for chunk in ids.chunks(500) {
                     let sql = format!("SELECT * FROM tracks WHERE id IN ({}) ORDER BY id", crate::sql::placeholders(chunk.len(), 1));
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for id in chunk {
                         q = q.bind(id.0);
@@ -1258,4 +1295,17 @@ macro_rules! impl_store {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn positional_rewrites_numbered_parameters_in_order() {
+        assert_eq!(
+            super::positional("SELECT a FROM t WHERE x > $1 AND y IN ($2, $3) AND z = '$'"),
+            "SELECT a FROM t WHERE x > ? AND y IN (?, ?) AND z = '$'"
+        );
+        let many = super::placeholders(12, 1);
+        assert_eq!(super::positional(&many), vec!["?"; 12].join(", "));
+    }
 }
