@@ -397,6 +397,12 @@ impl PlaybackTarget for Mpd {
                 )),
             }
         }
+        if items.is_empty() {
+            return Err(PlayError::NothingToPlay {
+                target: TARGET,
+                reason: "the playlist is empty".into(),
+            });
+        }
         if planned.is_empty() {
             return Err(PlayError::NothingToPlay {
                 target: TARGET,
@@ -477,6 +483,7 @@ impl PlaybackTarget for Mpd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use rstest::rstest;
 
     #[rstest]
@@ -548,6 +555,32 @@ mod tests {
             (Ok(uri), Ok(want)) => assert_eq!(uri, want),
             (Err(reason), Err(want)) => assert!(reason.contains(want), "{reason}"),
             (got, want) => panic!("{file}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    proptest! {
+        /// Any file under music_dir maps to exactly its relative path, '/'-joined.
+        #[test]
+        fn files_under_music_dir_map_to_their_relative_path(
+            dir in proptest::collection::vec("[a-zA-Z0-9 ._-]{1,8}", 0..3),
+            rel in proptest::collection::vec("[^/\\x00\\n\\r]{1,8}", 1..4),
+        ) {
+            // "." and ".." are path syntax, not names.
+            prop_assume!(dir.iter().chain(&rel).all(|p| p != "." && p != ".."));
+            let music_dir = Path::new("/").join(dir.join("/"));
+            let file = music_dir.join(rel.join("/"));
+            prop_assert_eq!(mpd_uri(&music_dir, &file), Ok(rel.join("/")));
+        }
+
+        /// A '..' anywhere is refused, whatever surrounds it.
+        #[test]
+        fn parent_components_are_always_refused(
+            before in proptest::collection::vec("[a-z]{1,5}", 0..3),
+            after in proptest::collection::vec("[a-z]{1,5}", 0..3),
+        ) {
+            let file = format!("/music/{}", before.iter().chain(&["..".to_string()]).chain(&after).cloned().collect::<Vec<_>>().join("/"));
+            let got = mpd_uri(Path::new("/music"), Path::new(&file));
+            prop_assert!(got.is_err(), "{} -> {:?}", file, got);
         }
     }
 
