@@ -98,6 +98,9 @@ impl HomeAssistant {
             ));
         }
         let client = reqwest::Client::builder()
+            // Home Assistant lives on the household network: never hand its bearer token to a
+            // proxy picked up from HTTP_PROXY-style environment variables.
+            .no_proxy()
             .timeout(timeout)
             .connect_timeout(timeout)
             .build()
