@@ -504,3 +504,58 @@ async fn unknown_profiles_bad_values_and_unknown_candidates() {
     let r = refresh(&app, "default").await;
     assert_eq!(r["refresh"]["track_count"], 0);
 }
+
+/// The scheduler's job (`refresh_all`) refreshes every profile; verdicts move tracks between the
+/// pool's sections: approved → core, rejected → nowhere.
+#[tokio::test]
+async fn refresh_all_and_verdicts_shape_the_pool() {
+    use hearth_core::config::ConfigBuilder;
+    use hearth_server::living::{LivingService, Verdict};
+    use hearth_server::reco::RecoService;
+    use std::sync::Arc;
+    let app = app().await;
+    let (alice, _) = household(&app).await;
+    let config = Arc::new(
+        ConfigBuilder::new()
+            .env([("HEARTH_PLAYLIST_TARGET_SIZE", "20")])
+            .unwrap()
+            .build()
+            .unwrap(),
+    );
+    let reco = Arc::new(RecoService::new(app.store.clone(), &config));
+    let svc = LivingService::new(app.store.clone(), config, reco);
+    let now = app.clock.now_ms();
+    assert_eq!(svc.refresh_all(now).await.unwrap(), 2, "default and alice");
+    let live = app.store.living_playlist(alice).await.unwrap().unwrap();
+    assert_eq!(live.items.len(), 20);
+    assert!(app
+        .store
+        .living_playlist(app.store.get_profile("default").await.unwrap().unwrap().id)
+        .await
+        .unwrap()
+        .is_some());
+
+    let first = svc.next(alice, now).await.unwrap().unwrap();
+    let second = {
+        svc.decide(first.id, Verdict::Approve, now).await.unwrap();
+        svc.next(alice, now).await.unwrap().unwrap()
+    };
+    svc.decide(second.id, Verdict::Reject, now).await.unwrap();
+    let pool = svc.pool(alice, now + 1).await.unwrap();
+    let has = |items: &[hearth_core::dynamic::PoolItem], t: TrackId| {
+        items.iter().any(|i| i.track_id == t)
+    };
+    assert!(
+        has(&pool.core, first.track_id),
+        "approved joins the core pool"
+    );
+    assert!(!has(&pool.discovery, first.track_id));
+    for section in [&pool.core, &pool.exploration, &pool.discovery] {
+        assert!(
+            !has(section, second.track_id),
+            "rejected leaves every section"
+        );
+    }
+    let err = svc.decide(second.id, Verdict::Skip, now).await.unwrap_err();
+    assert!(err.to_string().contains("already rejected"), "{err}");
+}
