@@ -107,6 +107,9 @@ pub struct CyclingConfig {
     pub cooldown_days: u32,
     pub min_plays_for_staleness: u32,
     pub blacklist_threshold: u32,
+    /// How often `hearth serve` refreshes every living playlist (0 = never; the seed's cron
+    /// refreshes twice a day).
+    pub refresh_interval_hours: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -24,6 +24,8 @@ const EXAMPLES: &str = "Examples:
   hearth import auto my_spotify_data.zip --profile alice   # import listening history
   hearth config show                        # effective configuration, secrets redacted
   hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)
+  hearth refresh --profile alice            # refresh the living playlist, print the diff
+  hearth next --profile alice               # approve / reject / skip suggestions, one key each
   hearth eval hetrec ../shared/data/hetrec2011-lastfm-2k   # quality vs MostPopular / ItemKNN / ALS";
 
 #[derive(Subcommand, Debug)]
@@ -42,6 +44,12 @@ pub enum Command {
     Recommend(cmd::recommend::Args),
     /// Show or set a profile's mood.
     Mood(cmd::mood::Args),
+    /// Refresh a profile's living playlist now and print the diff.
+    Refresh(cmd::refresh::Args),
+    /// Show or set a profile's cycling aggressiveness (1–10).
+    Cycling(cmd::cycling::Args),
+    /// Approve, reject or skip suggestions one keypress at a time.
+    Next(cmd::next::Args),
     /// Run a benchmark.
     Bench(cmd::bench::Args),
 }
@@ -84,6 +92,9 @@ fn main() -> ExitCode {
             Command::Recommend(args) => cmd::recommend::run(settings, args).await,
             Command::Mood(args) => cmd::mood::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,
+            Command::Refresh(args) => cmd::refresh::run(settings, args).await,
+            Command::Cycling(args) => cmd::cycling::run(settings, args).await,
+            Command::Next(args) => cmd::next::run(settings, args).await,
             Command::Eval(args) => cmd::eval::run(args),
         }
     });

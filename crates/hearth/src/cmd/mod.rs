@@ -3,9 +3,12 @@
 pub mod bench;
 pub mod bench_recommend;
 pub mod config;
+pub mod cycling;
 pub mod eval;
 pub mod import;
 pub mod mood;
+pub mod next;
 pub mod profile;
 pub mod recommend;
+pub mod refresh;
 pub mod serve;
