@@ -1661,6 +1661,6 @@ mod tests {
             "SELECT a FROM t WHERE x > ? AND y IN (?, ?) AND z = '$'"
         );
         let many = super::placeholders(12, 1);
-        assert_eq!(super::positional(&many), vec!["?"; 12].join(", "));
+        assert_eq!(super::positional(&many), ["?"; 12].join(", "));
     }
 }
