@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 mod error;
+pub mod export;
 
 pub use error::PlayError;
 
