@@ -17,7 +17,7 @@ crate::contract_tests!(
 async fn tracks(store: &DynStore, n: usize) -> Vec<TrackId> {
     let mut out = Vec::new();
     for i in 0..n {
-        let mut t = TrackInput::new(&format!("Artist {}", i % 3), &format!("Song {i}"));
+        let mut t = TrackInput::new(format!("Artist {}", i % 3), format!("Song {i}"));
         t.duration_ms = Some(200_000 + i as i64);
         t.spotify_id = Some(format!("sp{i}"));
         out.push(
