@@ -622,10 +622,12 @@ fn known_wanted(len: usize, known_pct: u32) -> usize {
     (len * known_pct as usize + 50) / 100
 }
 
-/// Greedy selection in preference order. `slots = Some((n, gap))` also refuses a track whose
-/// artist would make the spacing unsatisfiable in `n` positions: one artist per level `c ≥ 2`
-/// needs a span of `(c-1)·gap + 1`, and the task-scheduler bound `(c-1)·gap + k_c ≤ n` (with `k_c`
-/// artists having at least `c` tracks) must hold.
+/// Greedy selection in preference order. With a track count, the known quota is taken first
+/// (favourites are the scarce part: discoveries must not use up their artists' slots), then the
+/// discoveries; with a duration, kinds alternate to keep the share while the total grows.
+/// `slots = Some((n, gap))` also refuses a track whose artist would make the spacing
+/// unsatisfiable in `n` positions: by the task-scheduler bound, `(c-1)·gap + k_c ≤ n` must hold
+/// at every level `c ≥ 2`, with `k_c` artists having at least `c` tracks.
 fn fill(
     pools: [&Vec<Pooled>; 2],
     target: Target,
@@ -633,68 +635,93 @@ fn fill(
     cap: usize,
     slots: Option<(usize, usize)>,
 ) -> Selection {
-    let mut per_artist: BTreeMap<&str, usize> = BTreeMap::new();
-    // at_least[c]: artists with at least c tracks chosen.
-    let mut at_least: Vec<usize> = vec![0; cap + 2];
-    let mut next = [0usize, 0usize];
-    let mut sel = Selection {
-        chosen: Vec::new(),
-        reached: false,
-        cap_blocked: false,
-        spacing_blocked: false,
+    let mut f = Filler {
+        pools,
+        cap,
+        slots,
+        per_artist: BTreeMap::new(),
+        at_least: vec![0; cap + 2],
+        next: [0, 0],
+        sel: Selection {
+            chosen: Vec::new(),
+            reached: false,
+            cap_blocked: false,
+            spacing_blocked: false,
+        },
+        total_ms: 0,
+        known: 0,
     };
-    let mut total_ms = 0i64;
-    let mut known = 0usize;
+    if let Target::Count(n) = target {
+        for _ in 0..known_wanted(n, known_pct) {
+            if !f.take(0) {
+                break;
+            }
+        }
+    }
     loop {
         let done = match target {
-            Target::Count(n) => sel.chosen.len() >= n,
-            Target::Duration(t) => total_ms >= t,
+            Target::Count(n) => f.sel.chosen.len() >= n,
+            Target::Duration(t) => f.total_ms >= t,
         };
         if done {
-            sel.reached = true;
+            f.sel.reached = true;
             break;
         }
-        let want_known = known < known_wanted(sel.chosen.len() + 1, known_pct);
+        let want_known = f.known < known_wanted(f.sel.chosen.len() + 1, known_pct);
         let order = if want_known { [0, 1] } else { [1, 0] };
-        let mut took = false;
-        for k in order {
-            while next[k] < pools[k].len() {
-                let i = next[k];
-                next[k] += 1;
-                let a = pools[k][i].traits.artist_key.as_str();
-                let c = per_artist.get(a).copied().unwrap_or(0) + 1;
-                if c > cap {
-                    sel.cap_blocked = true;
-                    continue;
-                }
-                if let Some((n, gap)) = slots {
-                    if c >= 2 && (c - 1) * gap + at_least[c] + 1 > n {
-                        sel.spacing_blocked = true;
-                        continue;
-                    }
-                }
-                per_artist.insert(a, c);
-                at_least[c] += 1;
-                sel.chosen.push((k, i));
-                total_ms += pools[k][i].planned_ms();
-                if k == 0 {
-                    known += 1;
-                }
-                took = true;
-                break;
-            }
-            if took {
-                break;
-            }
-        }
-        if !took {
+        if !(f.take(order[0]) || f.take(order[1])) {
             break;
         }
     }
     if let Target::Duration(t) = target {
-        sel.reached = within_tolerance(total_ms, t) || total_ms >= t;
+        f.sel.reached = within_tolerance(f.total_ms, t) || f.total_ms >= t;
     }
-    sel
+    f.sel
+}
+
+struct Filler<'a> {
+    pools: [&'a Vec<Pooled>; 2],
+    cap: usize,
+    slots: Option<(usize, usize)>,
+    per_artist: BTreeMap<&'a str, usize>,
+    /// `at_least[c]`: artists with at least `c` tracks chosen.
+    at_least: Vec<usize>,
+    next: [usize; 2],
+    sel: Selection,
+    total_ms: i64,
+    known: usize,
+}
+
+impl<'a> Filler<'a> {
+    /// Takes the next admissible track of pool `k`; `false` when the pool has none left.
+    fn take(&mut self, k: usize) -> bool {
+        let pool: &'a Vec<Pooled> = self.pools[k];
+        while self.next[k] < pool.len() {
+            let i = self.next[k];
+            self.next[k] += 1;
+            let a = pool[i].traits.artist_key.as_str();
+            let c = self.per_artist.get(a).copied().unwrap_or(0) + 1;
+            if c > self.cap {
+                self.sel.cap_blocked = true;
+                continue;
+            }
+            if let Some((n, gap)) = self.slots {
+                if c >= 2 && (c - 1) * gap + self.at_least[c] + 1 > n {
+                    self.sel.spacing_blocked = true;
+                    continue;
+                }
+            }
+            self.per_artist.insert(a, c);
+            self.at_least[c] += 1;
+            self.sel.chosen.push((k, i));
+            self.total_ms += pool[i].planned_ms();
+            if k == 0 {
+                self.known += 1;
+            }
+            return true;
+        }
+        false
+    }
 }
 
 /// Local search on the selection until the planned total is within tolerance of `target_ms`.
