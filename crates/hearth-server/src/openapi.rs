@@ -2,7 +2,7 @@
 //! come from the same `routes!` calls, so they cannot drift apart.
 
 use crate::routes::{
-    health, history, import, jobs, listenbrainz, profiles, recommendations, tracks,
+    health, history, import, jobs, listenbrainz, playlists, profiles, recommendations, tracks,
 };
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +47,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(recommendations::build_all))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::get))
+        .routes(routes!(playlists::generate))
+        .routes(routes!(playlists::list))
+        .routes(routes!(playlists::get))
         // Routes with their own body limit (the layer only wraps the routes added before it,
         // so each sits in its own router): uploads of whole exports, and ListenBrainz's 10 MB.
         .merge(

@@ -5,6 +5,7 @@ pub mod history;
 pub mod import;
 pub mod jobs;
 pub mod listenbrainz;
+pub mod playlists;
 pub mod profiles;
 pub mod recommendations;
 pub mod tracks;

@@ -8,4 +8,5 @@ mod import_pipeline;
 mod listenbrainz;
 mod listens;
 mod openapi;
+mod playlists;
 mod support;
