@@ -42,6 +42,8 @@ pub enum Command {
     Recommend(cmd::recommend::Args),
     /// Show or set a profile's mood.
     Mood(cmd::mood::Args),
+    /// Generate, list, show and export playlists (reads the store directly).
+    Playlist(cmd::playlist::Args),
     /// Run a benchmark.
     Bench(cmd::bench::Args),
 }
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
             Command::Profile(args) => cmd::profile::run(settings, args).await,
             Command::Recommend(args) => cmd::recommend::run(settings, args).await,
             Command::Mood(args) => cmd::mood::run(settings, args).await,
+            Command::Playlist(args) => cmd::playlist::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,
             Command::Eval(args) => cmd::eval::run(args),
         }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod eval;
 pub mod import;
 pub mod mood;
+pub mod playlist;
 pub mod profile;
 pub mod recommend;
 pub mod serve;
