@@ -10,9 +10,11 @@
 //! The recommendation brain is here too, as pure functions over plain data: [`taste`] (weighted,
 //! decayed multi-centroid taste profiles with exact incremental updates, mood, staleness),
 //! [`qfzz`] (QFZZ PersonalizedDJ scoring and feedback), [`vibe`] (the offline mood lexicon),
-//! [`scoring`] (the one ranker that serves `/api/recommendations` and the evaluation harness)
-//! and [`explore`] (seeded RNG, epsilon-greedy and Thompson sampling), and [`dynamic`] (the living
-//! playlist: sections, the per-refresh change bound, snapshots and rollback diffs).
+//! [`scoring`] (the one ranker that serves `/api/recommendations` and the evaluation harness),
+//! [`explore`] (seeded RNG, epsilon-greedy and Thompson sampling), [`playlist`] (playlist
+//! assembly: known/discovery mix, artist rules, duration fitting, energy/tempo ordering) and
+//! [`dynamic`] (the living playlist: sections, the per-refresh change bound, snapshots and
+//! rollback diffs).
 
 pub mod clock;
 pub mod config;
@@ -22,6 +24,7 @@ pub mod explore;
 pub mod ids;
 pub mod model;
 pub mod norm;
+pub mod playlist;
 pub mod prefs;
 pub mod profile_name;
 pub mod qfzz;

@@ -19,6 +19,7 @@ mod error;
 pub mod home_assistant;
 pub mod mpd;
 mod players;
+pub mod export;
 
 pub use error::PlayError;
 pub use home_assistant::HomeAssistant;

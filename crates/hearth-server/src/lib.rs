@@ -5,7 +5,8 @@
 //! Owns: routing ([`router`]), serving ([`serve`]), the living playlist and approval queue service
 //! ([`living::LivingService`]), the one error→HTTP mapping ([`ApiError`]),
 //! the JSON extractor that gives malformed bodies the same error shape ([`extract::ApiJson`]).
-//! Depends on `hearth-core` (domain) and `hearth-store` (ports, as `Arc<dyn Store>`); it never
+//! Depends on `hearth-core` (domain), `hearth-store` (ports, as `Arc<dyn Store>`) and `hearth-play`
+//! (the playback port and playlist file writers, used by `/api/playlists`); it never
 //! names a concrete database. Handlers are tested without sockets via `tower::ServiceExt::oneshot`.
 
 pub mod error;
@@ -16,6 +17,7 @@ pub mod living;
 mod middleware;
 pub mod openapi;
 pub mod pipeline;
+pub mod playlists;
 pub mod reco;
 mod routes;
 pub mod state;

@@ -2,7 +2,8 @@
 //! come from the same `routes!` calls, so they cannot drift apart.
 
 use crate::routes::{
-    dynamic, health, history, import, jobs, listenbrainz, profiles, queue, recommendations, tracks,
+    dynamic, health, history, import, jobs, listenbrainz, playlists, profiles, queue,
+    recommendations, tracks,
 };
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +58,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(queue::approve))
         .routes(routes!(queue::reject))
         .routes(routes!(queue::skip))
+        .routes(routes!(playlists::generate))
+        .routes(routes!(playlists::list))
+        .routes(routes!(playlists::get))
         // Routes with their own body limit (the layer only wraps the routes added before it,
         // so each sits in its own router): uploads of whole exports, and ListenBrainz's 10 MB.
         .merge(

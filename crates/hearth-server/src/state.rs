@@ -5,6 +5,7 @@ use crate::ingest::ListenIngest;
 use crate::reco::RecoService;
 use hearth_core::clock::Clock;
 use hearth_core::config::Config;
+use hearth_play::PlaybackTarget;
 use hearth_store::DynStore;
 use std::sync::Arc;
 
@@ -19,6 +20,8 @@ pub struct AppState {
     pub started_at_ms: i64,
     /// Taste profiles, the analysed catalogue and its vector index (registered as a listen hook).
     pub reco: Arc<RecoService>,
+    /// Where `auto_play` sends generated playlists (Home Assistant, MPD); `None`: not configured.
+    pub player: Option<Arc<dyn PlaybackTarget>>,
 }
 
 impl AppState {
@@ -42,6 +45,13 @@ impl AppState {
             hooks,
             started_at_ms,
             reco,
+            player: None,
         }
+    }
+
+    /// Sets the playback target used by `auto_play`.
+    pub fn with_player(mut self, player: Arc<dyn PlaybackTarget>) -> Self {
+        self.player = Some(player);
+        self
     }
 }

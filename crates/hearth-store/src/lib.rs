@@ -9,18 +9,22 @@
 //! the database URL by [`open`] (`sqlite:…` or `postgres://…`). Both adapters share one SQL
 //! implementation (`sql.rs`), written in the portable subset of SQL both engines accept, so the
 //! store contract test suite (`tests/it`) holds for both.
+//!
+//! Saved playlists and their items: [`PlaylistStore`] (`playlists.rs`), also part of [`Store`].
 
 #[macro_use]
 mod sql;
 #[macro_use]
 mod dynamic;
 mod error;
+mod playlists;
 mod ports;
 mod postgres;
 mod sqlite;
 
 pub use dynamic::*;
 pub use error::StoreError;
+pub use playlists::*;
 pub use ports::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

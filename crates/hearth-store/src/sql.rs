@@ -187,6 +187,35 @@ pub(crate) const LISTEN_SELECT: &str = "SELECT l.id, l.track_id, l.profile_id, p
      l.ts, l.source, l.speaker_name, l.ms_played, l.skipped, l.reason_end \
      FROM listen_events l JOIN tracks t ON t.id = l.track_id LEFT JOIN profiles p ON p.id = l.profile_id";
 
+/// `playlists` joined to the profile name, with the item count (`$1`… are left to the caller).
+pub(crate) const PLAYLIST_SELECT: &str =
+    "SELECT p.id, p.profile_id, pr.name AS profile_name, p.name, p.kind, p.params, p.created_at, \
+     (SELECT COUNT(*) FROM playlist_items i WHERE i.playlist_id = p.id) AS item_count \
+     FROM playlists p LEFT JOIN profiles pr ON pr.id = p.profile_id";
+
+/// Decodes a [`PLAYLIST_SELECT`] row.
+macro_rules! playlist_from_row {
+    ($row:expr) => {{
+        use sqlx::Row;
+        let r = $row;
+        let kind: String = r.try_get("kind")?;
+        let params: String = r.try_get("params")?;
+        let pid: Option<i64> = r.try_get("profile_id")?;
+        crate::playlists::PlaylistSummary {
+            id: hearth_core::ids::PlaylistId(r.try_get("id")?),
+            profile_id: pid.map(hearth_core::ids::ProfileId),
+            profile: r.try_get("profile_name")?,
+            name: r.try_get("name")?,
+            kind: crate::playlists::PlaylistKind::parse(&kind)
+                .ok_or_else(|| crate::StoreError::Corrupt(format!("playlists.kind {kind:?}")))?,
+            params: serde_json::from_str(&params)
+                .map_err(|e| crate::StoreError::Corrupt(format!("playlists.params: {e}")))?,
+            created_at: r.try_get("created_at")?,
+            item_count: r.try_get("item_count")?,
+        }
+    }};
+}
+
 pub(crate) const JOB_COLUMNS: &str =
     "id, kind, payload, status, attempts, max_attempts, run_after, locked_by, locked_at, \
      last_error, progress, result, created_at, updated_at";
@@ -1647,6 +1676,105 @@ macro_rules! impl_store {
 
             fn backend(&self) -> &'static str {
                 <$store>::BACKEND
+            }
+        }
+
+        #[async_trait]
+        impl crate::playlists::PlaylistStore for $store {
+            async fn save_playlist(&self, p: &crate::playlists::NewPlaylist) -> StoreResult<hearth_core::ids::PlaylistId> {
+                if p.name.trim().is_empty() {
+                    return Err(StoreError::InvalidInput { field: "name".into(), reason: "must not be empty".into() });
+                }
+                let mut tx = self.w().begin().await?;
+                if let Some(pid) = p.profile_id {
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM profiles WHERE id = $1")
+                        .bind(pid.0)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if n == 0 {
+                        return Err(StoreError::not_found(format!("profile {pid}")));
+                    }
+                }
+                // Unknown tracks are reported by id (not as a foreign-key failure).
+                let mut ids: Vec<i64> = p.items.iter().map(|i| i.track_id.0).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                for chunk in ids.chunks(500) {
+                    let sql = format!("SELECT id FROM tracks WHERE id IN ({})", crate::sql::placeholders(chunk.len(), 1));
+                    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    let found: std::collections::HashSet<i64> = q.fetch_all(&mut *tx).await?.into_iter().collect();
+                    if let Some(missing) = chunk.iter().find(|id| !found.contains(id)) {
+                        return Err(StoreError::not_found(format!("track {missing}")));
+                    }
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO playlists (profile_id, name, kind, params, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(p.profile_id.map(|x| x.0))
+                .bind(p.name.trim())
+                .bind(p.kind.as_str())
+                .bind(p.params.to_string())
+                .bind(p.created_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let indexed: Vec<(usize, &crate::playlists::NewPlaylistItem)> = p.items.iter().enumerate().collect();
+                for chunk in indexed.chunks(200) {
+                    let rows: Vec<String> =
+                        (0..chunk.len()).map(|r| format!("({})", crate::sql::placeholders(4, 1 + r * 4))).collect();
+                    let sql = format!("INSERT INTO playlist_items (playlist_id, position, track_id, reason) VALUES {}", rows.join(", "));
+                    let mut q = sqlx::query(&sql);
+                    for (pos, item) in chunk {
+                        q = q.bind(id).bind(*pos as i64).bind(item.track_id.0).bind(item.reason.to_string());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(hearth_core::ids::PlaylistId(id))
+            }
+
+            async fn list_playlists(&self, profile: Option<ProfileId>, limit: u32) -> StoreResult<Vec<crate::playlists::PlaylistSummary>> {
+                let filter = if profile.is_some() { "WHERE p.profile_id = $2" } else { "" };
+                let sql = format!("{} {filter} ORDER BY p.created_at DESC, p.id DESC LIMIT $1", crate::sql::PLAYLIST_SELECT);
+                let mut q = sqlx::query(&sql).bind(i64::from(limit));
+                if let Some(pid) = profile {
+                    q = q.bind(pid.0);
+                }
+                let rows = q.fetch_all(self.r()).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(playlist_from_row!(r));
+                }
+                Ok(out)
+            }
+
+            async fn get_playlist(&self, id: hearth_core::ids::PlaylistId) -> StoreResult<Option<crate::playlists::StoredPlaylist>> {
+                let sql = format!("{} WHERE p.id = $1", crate::sql::PLAYLIST_SELECT);
+                let Some(row) = sqlx::query(&sql).bind(id.0).fetch_optional(self.r()).await? else {
+                    return Ok(None);
+                };
+                let summary = playlist_from_row!(row);
+                let rows = sqlx::query(
+                    "SELECT i.position, i.reason, t.* FROM playlist_items i JOIN tracks t ON t.id = i.track_id \
+                     WHERE i.playlist_id = $1 ORDER BY i.position",
+                )
+                .bind(id.0)
+                .fetch_all(self.r())
+                .await?;
+                let mut items = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let reason: String = r.try_get("reason")?;
+                    let position: i64 = r.try_get("position")?;
+                    items.push(crate::playlists::StoredPlaylistItem {
+                        position,
+                        reason: serde_json::from_str(&reason)
+                            .map_err(|e| StoreError::Corrupt(format!("playlist_items.reason: {e}")))?,
+                        track: track_from_row!(r),
+                    });
+                }
+                Ok(Some(crate::playlists::StoredPlaylist { summary, items }))
             }
         }
     };

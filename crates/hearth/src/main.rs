@@ -50,6 +50,8 @@ pub enum Command {
     Cycling(cmd::cycling::Args),
     /// Approve, reject or skip suggestions one keypress at a time.
     Next(cmd::next::Args),
+    /// Generate, list, show and export playlists (reads the store directly).
+    Playlist(cmd::playlist::Args),
     /// Run a benchmark.
     Bench(cmd::bench::Args),
 }
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
             Command::Profile(args) => cmd::profile::run(settings, args).await,
             Command::Recommend(args) => cmd::recommend::run(settings, args).await,
             Command::Mood(args) => cmd::mood::run(settings, args).await,
+            Command::Playlist(args) => cmd::playlist::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,
             Command::Refresh(args) => cmd::refresh::run(settings, args).await,
             Command::Cycling(args) => cmd::cycling::run(settings, args).await,

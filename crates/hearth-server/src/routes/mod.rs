@@ -6,6 +6,7 @@ pub mod history;
 pub mod import;
 pub mod jobs;
 pub mod listenbrainz;
+pub mod playlists;
 pub mod profiles;
 pub mod queue;
 pub mod recommendations;

@@ -9,4 +9,5 @@ mod listenbrainz;
 mod listens;
 mod living;
 mod openapi;
+mod playlists;
 mod support;

@@ -4,4 +4,5 @@
 
 mod contract;
 mod living;
+mod playlists;
 mod support;

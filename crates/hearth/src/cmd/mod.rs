@@ -8,6 +8,7 @@ pub mod eval;
 pub mod import;
 pub mod mood;
 pub mod next;
+pub mod playlist;
 pub mod profile;
 pub mod recommend;
 pub mod refresh;

@@ -6,4 +6,5 @@ mod eval;
 mod import;
 mod listenbrainz_client;
 mod living;
+mod playlist;
 mod support;
