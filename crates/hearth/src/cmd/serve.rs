@@ -26,7 +26,12 @@ pub async fn run(settings: Settings, _args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(store, settings.config, Arc::new(SystemClock));
+    // Playback targets (Home Assistant / Music Assistant, MPD) for `auto_play`; a target that is
+    // not configured answers "not configured" when used, a misconfigured one stops start-up.
+    let players = hearth_play::Players::from_config(&settings.config)
+        .context("invalid [home_assistant] / [mpd] configuration")?;
+    let state = AppState::new(store, settings.config, Arc::new(SystemClock))
+        .with_player(Arc::new(players));
     // Scheduled living-playlist refreshes ([cycling] refresh_interval_hours; 0 = off).
     let living = LivingService::new(
         state.store.clone(),
