@@ -1,5 +1,6 @@
 //! `hearth-store` — persistence. Owns the store ports ([`ProfileStore`], [`ListenStore`],
-//! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], together [`Store`]), their two
+//! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], [`LibraryStore`], together
+//! [`Store`]), their two
 //! adapters ([`SqliteStore`], the embedded default in WAL mode, and [`PgStore`] for PostgreSQL),
 //! the append-only migrations of the SPEC §4 data model (`migrations/sqlite`, `migrations/postgres`)
 //! and the durable job queue.
@@ -12,11 +13,13 @@
 #[macro_use]
 mod sql;
 mod error;
+mod library;
 mod ports;
 mod postgres;
 mod sqlite;
 
 pub use error::StoreError;
+pub use library::{LibraryCounts, LibraryFile, LibraryFileState, LibraryFileStatus, LibraryStore};
 pub use ports::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
