@@ -22,6 +22,7 @@ const EXAMPLES: &str = "Examples:
   hearth serve                              # start on ./hearth-data/hearth.db, http://127.0.0.1:8321
   hearth --database postgres://u@db/hearth serve --bind 0.0.0.0:8321
   hearth import auto my_spotify_data.zip --profile alice   # import listening history
+  hearth scan ~/Music                       # find and analyse music files (resumable)
   hearth config show                        # effective configuration, secrets redacted
   hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)
   hearth eval hetrec ../shared/data/hetrec2011-lastfm-2k   # quality vs MostPopular / ItemKNN / ALS";
@@ -44,6 +45,8 @@ pub enum Command {
     Mood(cmd::mood::Args),
     /// Run a benchmark.
     Bench(cmd::bench::Args),
+    /// Scan music folders and analyse new or changed files on all cores.
+    Scan(cmd::scan::Args),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
             Command::Recommend(args) => cmd::recommend::run(settings, args).await,
             Command::Mood(args) => cmd::mood::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,
+            Command::Scan(args) => cmd::scan::run(settings, args).await,
             Command::Eval(args) => cmd::eval::run(args),
         }
     });

@@ -8,4 +8,5 @@ pub mod import;
 pub mod mood;
 pub mod profile;
 pub mod recommend;
+pub mod scan;
 pub mod serve;

@@ -26,6 +26,7 @@ pub async fn run(settings: Settings, _args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(store, settings.config, Arc::new(SystemClock));
+    hearth_server::pipeline::library::start_in_server(&state);
     tracing::info!(%addr, backend = state.store.backend(), "hearth is listening");
     // A machine-readable line on stdout: scripts and tests learn the port when binding port 0.
     println!("hearth listening on http://{addr}");

@@ -5,4 +5,5 @@ mod durability;
 mod eval;
 mod import;
 mod listenbrainz_client;
+mod scan;
 mod support;
