@@ -1,6 +1,6 @@
 //! `hearth-store` — persistence. Owns the store ports ([`ProfileStore`], [`ListenStore`],
 //! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], [`DynamicStore`] (living
-//! playlist and approval queue), together [`Store`]), their two
+//! playlist and approval queue), [`LibraryStore`] (scanned files), together [`Store`]), their two
 //! adapters ([`SqliteStore`], the embedded default in WAL mode, and [`PgStore`] for PostgreSQL),
 //! the append-only migrations of the SPEC §4 data model (`migrations/sqlite`, `migrations/postgres`)
 //! and the durable job queue.
@@ -18,6 +18,7 @@ mod sql;
 mod dynamic;
 mod error;
 mod playlists;
+mod library;
 mod ports;
 mod postgres;
 mod sqlite;
@@ -25,6 +26,7 @@ mod sqlite;
 pub use dynamic::*;
 pub use error::StoreError;
 pub use playlists::*;
+pub use library::{LibraryCounts, LibraryFile, LibraryFileState, LibraryFileStatus, LibraryStore};
 pub use ports::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

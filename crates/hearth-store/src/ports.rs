@@ -343,6 +343,7 @@ pub trait Store:
     + RecoStore
     + crate::dynamic::DynamicStore
     + crate::playlists::PlaylistStore
+    + crate::library::LibraryStore
 {
 }
 
@@ -356,5 +357,6 @@ impl<T> Store for T where
         + RecoStore
         + crate::dynamic::DynamicStore
         + crate::playlists::PlaylistStore
+        + crate::library::LibraryStore
 {
 }

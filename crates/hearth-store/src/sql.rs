@@ -142,6 +142,26 @@ macro_rules! features_from_row {
     }};
 }
 
+macro_rules! library_file_from_row {
+    ($row:expr) => {{
+        use sqlx::Row;
+        let r = $row;
+        let status: String = r.try_get("status")?;
+        let track: Option<i64> = r.try_get("track_id")?;
+        crate::library::LibraryFile {
+            path: r.try_get("path")?,
+            size_bytes: r.try_get("size_bytes")?,
+            mtime_ms: r.try_get("mtime_ms")?,
+            track_id: track.map(hearth_core::ids::TrackId),
+            status: crate::library::LibraryFileStatus::parse(&status).ok_or_else(|| {
+                crate::StoreError::Corrupt(format!("library_files.status {status:?}"))
+            })?,
+            error: r.try_get("error")?,
+            scanned_at: r.try_get("scanned_at")?,
+        }
+    }};
+}
+
 pub(crate) const FEATURE_COLUMNS: &str =
     "track_id, tempo_bpm, tempo_confidence, energy, danceability, acousticness, brightness, \
      loudness_db, key, mode, details";
@@ -1434,6 +1454,129 @@ macro_rules! impl_store {
             async fn list_jobs(&self, limit: u32) -> StoreResult<Vec<Job>> {
                 let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT $1");
                 let rows = sqlx::query(&sql).bind(i64::from(limit)).fetch_all(self.r()).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(job_from_row!(r));
+                }
+                Ok(out)
+            }
+        }
+
+        #[async_trait]
+        impl crate::library::LibraryStore for $store {
+            async fn library_files(&self, version: i32) -> StoreResult<Vec<crate::library::LibraryFileState>> {
+                let rows = sqlx::query(
+                    "SELECT f.path, f.size_bytes, f.mtime_ms, f.track_id, f.status, f.error, f.scanned_at, \
+                     CASE WHEN EXISTS (SELECT 1 FROM audio_features a WHERE a.track_id = f.track_id AND a.version = $1) \
+                     THEN 1 ELSE 0 END AS has_features FROM library_files f ORDER BY f.path",
+                )
+                .bind(version)
+                .fetch_all(self.r())
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let has: i32 = r.try_get("has_features")?;
+                    out.push(crate::library::LibraryFileState { file: library_file_from_row!(r), has_features: has == 1 });
+                }
+                Ok(out)
+            }
+
+            async fn library_file(&self, path: &str) -> StoreResult<Option<crate::library::LibraryFile>> {
+                let row = sqlx::query(
+                    "SELECT path, size_bytes, mtime_ms, track_id, status, error, scanned_at FROM library_files WHERE path = $1",
+                )
+                .bind(path)
+                .fetch_optional(self.r())
+                .await?;
+                Ok(match row {
+                    Some(r) => Some(library_file_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn put_library_file(
+                &self,
+                path: &str,
+                size_bytes: i64,
+                mtime_ms: i64,
+                track: TrackId,
+                now: UnixMs,
+            ) -> StoreResult<crate::library::LibraryFile> {
+                if path.is_empty() {
+                    return Err(StoreError::InvalidInput { field: "path".into(), reason: "must not be empty".into() });
+                }
+                let row = sqlx::query(
+                    "INSERT INTO library_files (path, size_bytes, mtime_ms, track_id, status, error, scanned_at) \
+                     VALUES ($1, $2, $3, $4, 'pending', NULL, $5) \
+                     ON CONFLICT (path) DO UPDATE SET size_bytes = excluded.size_bytes, mtime_ms = excluded.mtime_ms, \
+                     track_id = excluded.track_id, status = 'pending', error = NULL, scanned_at = excluded.scanned_at \
+                     RETURNING path, size_bytes, mtime_ms, track_id, status, error, scanned_at",
+                )
+                .bind(path)
+                .bind(size_bytes)
+                .bind(mtime_ms)
+                .bind(track.0)
+                .bind(now)
+                .fetch_one(self.w())
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::not_found(format!("track {track}")),
+                    _ => e.into(),
+                })?;
+                Ok(library_file_from_row!(row))
+            }
+
+            async fn set_library_file_status(
+                &self,
+                path: &str,
+                size_bytes: i64,
+                mtime_ms: i64,
+                status: crate::library::LibraryFileStatus,
+                error: Option<&str>,
+                now: UnixMs,
+            ) -> StoreResult<bool> {
+                let n = sqlx::query(
+                    "UPDATE library_files SET status = $4, error = $5, scanned_at = $6 \
+                     WHERE path = $1 AND size_bytes = $2 AND mtime_ms = $3",
+                )
+                .bind(path)
+                .bind(size_bytes)
+                .bind(mtime_ms)
+                .bind(status.as_str())
+                .bind(error)
+                .bind(now)
+                .execute(self.w())
+                .await?
+                .rows_affected();
+                Ok(n > 0)
+            }
+
+            async fn library_counts(&self) -> StoreResult<crate::library::LibraryCounts> {
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM library_files) AS total, \
+                     (SELECT COUNT(*) FROM library_files WHERE status = 'pending') AS pending, \
+                     (SELECT COUNT(*) FROM library_files WHERE status = 'analysed') AS analysed, \
+                     (SELECT COUNT(*) FROM library_files WHERE status = 'failed') AS failed, \
+                     (SELECT COUNT(*) FROM jobs WHERE kind = 'analyze' AND status = 'queued') AS jq, \
+                     (SELECT COUNT(*) FROM jobs WHERE kind = 'analyze' AND status = 'running') AS jr, \
+                     (SELECT COUNT(*) FROM jobs WHERE kind = 'analyze' AND status = 'failed') AS jf",
+                )
+                .fetch_one(self.r())
+                .await?;
+                Ok(crate::library::LibraryCounts {
+                    files_total: row.try_get("total")?,
+                    files_pending: row.try_get("pending")?,
+                    files_analysed: row.try_get("analysed")?,
+                    files_failed: row.try_get("failed")?,
+                    analyze_queued: row.try_get("jq")?,
+                    analyze_running: row.try_get("jr")?,
+                    analyze_failed: row.try_get("jf")?,
+                })
+            }
+
+            async fn running_jobs(&self, kind: &str) -> StoreResult<Vec<Job>> {
+                let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE kind = $1 AND status = 'running' ORDER BY id");
+                let rows = sqlx::query(&sql).bind(kind).fetch_all(self.r()).await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     out.push(job_from_row!(r));

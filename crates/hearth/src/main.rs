@@ -22,6 +22,7 @@ const EXAMPLES: &str = "Examples:
   hearth serve                              # start on ./hearth-data/hearth.db, http://127.0.0.1:8321
   hearth --database postgres://u@db/hearth serve --bind 0.0.0.0:8321
   hearth import auto my_spotify_data.zip --profile alice   # import listening history
+  hearth scan ~/Music                       # find and analyse music files (resumable)
   hearth config show                        # effective configuration, secrets redacted
   hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)
   hearth refresh --profile alice            # refresh the living playlist, print the diff
@@ -54,6 +55,8 @@ pub enum Command {
     Playlist(cmd::playlist::Args),
     /// Run a benchmark.
     Bench(cmd::bench::Args),
+    /// Scan music folders and analyse new or changed files on all cores.
+    Scan(cmd::scan::Args),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
             Command::Refresh(args) => cmd::refresh::run(settings, args).await,
             Command::Cycling(args) => cmd::cycling::run(settings, args).await,
             Command::Next(args) => cmd::next::run(settings, args).await,
+            Command::Scan(args) => cmd::scan::run(settings, args).await,
             Command::Eval(args) => cmd::eval::run(args),
         }
     });

@@ -1,3 +1,7 @@
-//! Long-running work shared by the CLI and the API (imports now; discovery later).
+//! Long-running work shared by the CLI and the API: history imports, and library analysis
+//! (`scan` → `analyze`, orchestrated by `library`).
 
+pub mod analyze;
 pub mod import;
+pub mod library;
+pub mod scan;

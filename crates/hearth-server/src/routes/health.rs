@@ -47,6 +47,22 @@ pub struct EmbeddingCount {
     pub count: i64,
 }
 
+/// Music-library analysis progress (SPEC §11).
+#[derive(Serialize, ToSchema)]
+pub struct LibraryStatus {
+    /// Audio files found by the scanner.
+    pub files_total: i64,
+    pub files_analysed: i64,
+    /// Queued or being analysed.
+    pub files_pending: i64,
+    /// Could not be analysed (the reason is on the file's row).
+    pub files_failed: i64,
+    /// `analyze` jobs waiting, running now, and given up.
+    pub analysis_queued: i64,
+    pub analysis_running: i64,
+    pub analysis_failed: i64,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Status {
     pub version: &'static str,
@@ -65,12 +81,14 @@ pub struct Status {
     pub workers: u32,
     pub last_discovery_run: Option<String>,
     pub started_at: String,
+    pub library: LibraryStatus,
 }
 
 /// Pipeline counts.
 #[utoipa::path(get, path = "/api/status", tag = "status", responses((status = 200, body = Status)))]
 pub async fn status(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
     let c = state.store.status_counts().await?;
+    let l = state.store.library_counts().await?;
     Ok(Json(Status {
         version: env!("CARGO_PKG_VERSION"),
         backend: state.store.backend(),
@@ -92,5 +110,14 @@ pub async fn status(State(state): State<AppState>) -> Result<Json<Status>, ApiEr
         workers: state.config.analysis.workers,
         last_discovery_run: c.last_discovery_run.map(to_rfc3339),
         started_at: to_rfc3339(state.started_at_ms),
+        library: LibraryStatus {
+            files_total: l.files_total,
+            files_analysed: l.files_analysed,
+            files_pending: l.files_pending,
+            files_failed: l.files_failed,
+            analysis_queued: l.analyze_queued,
+            analysis_running: l.analyze_running,
+            analysis_failed: l.analyze_failed,
+        },
     }))
 }

@@ -5,6 +5,7 @@ mod haunt_fm_examples;
 mod household;
 mod import_api;
 mod import_pipeline;
+mod library;
 mod listenbrainz;
 mod listens;
 mod living;

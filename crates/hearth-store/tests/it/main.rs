@@ -5,4 +5,5 @@
 mod contract;
 mod living;
 mod playlists;
+mod library;
 mod support;

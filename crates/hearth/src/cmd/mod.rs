@@ -12,4 +12,5 @@ pub mod playlist;
 pub mod profile;
 pub mod recommend;
 pub mod refresh;
+pub mod scan;
 pub mod serve;

@@ -43,6 +43,7 @@ pub async fn run(settings: Settings, _args: Args) -> anyhow::Result<()> {
         state.clock.clone(),
         state.config.cycling.refresh_interval_hours,
     );
+    hearth_server::pipeline::library::start_in_server(&state);
     tracing::info!(%addr, backend = state.store.backend(), "hearth is listening");
     // A machine-readable line on stdout: scripts and tests learn the port when binding port 0.
     println!("hearth listening on http://{addr}");

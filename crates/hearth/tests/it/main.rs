@@ -7,4 +7,5 @@ mod import;
 mod listenbrainz_client;
 mod living;
 mod playlist;
+mod scan;
 mod support;
