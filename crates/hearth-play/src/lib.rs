@@ -16,10 +16,10 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 mod error;
+pub mod export;
 pub mod home_assistant;
 pub mod mpd;
 mod players;
-pub mod export;
 
 pub use error::PlayError;
 pub use home_assistant::HomeAssistant;

@@ -17,16 +17,16 @@ mod sql;
 #[macro_use]
 mod dynamic;
 mod error;
-mod playlists;
 mod library;
+mod playlists;
 mod ports;
 mod postgres;
 mod sqlite;
 
 pub use dynamic::*;
 pub use error::StoreError;
-pub use playlists::*;
 pub use library::{LibraryCounts, LibraryFile, LibraryFileState, LibraryFileStatus, LibraryStore};
+pub use playlists::*;
 pub use ports::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

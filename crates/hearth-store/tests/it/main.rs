@@ -3,7 +3,7 @@
 //! freshly created database).
 
 mod contract;
+mod library;
 mod living;
 mod playlists;
-mod library;
 mod support;

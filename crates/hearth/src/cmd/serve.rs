@@ -30,8 +30,8 @@ pub async fn run(settings: Settings, _args: Args) -> anyhow::Result<()> {
     // not configured answers "not configured" when used, a misconfigured one stops start-up.
     let players = hearth_play::Players::from_config(&settings.config)
         .context("invalid [home_assistant] / [mpd] configuration")?;
-    let state = AppState::new(store, settings.config, Arc::new(SystemClock))
-        .with_player(Arc::new(players));
+    let state =
+        AppState::new(store, settings.config, Arc::new(SystemClock)).with_player(Arc::new(players));
     // Scheduled living-playlist refreshes ([cycling] refresh_interval_hours; 0 = off).
     let living = LivingService::new(
         state.store.clone(),
