@@ -1,5 +1,5 @@
 //! `hearth-store` — persistence. Owns the store ports ([`ProfileStore`], [`ListenStore`],
-//! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], together [`Store`]), their two
+//! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], [`StatsStore`], together [`Store`]), their two
 //! adapters ([`SqliteStore`], the embedded default in WAL mode, and [`PgStore`] for PostgreSQL),
 //! the append-only migrations of the SPEC §4 data model (`migrations/sqlite`, `migrations/postgres`)
 //! and the durable job queue.
@@ -15,11 +15,13 @@ mod error;
 mod ports;
 mod postgres;
 mod sqlite;
+mod stats;
 
 pub use error::StoreError;
 pub use ports::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use stats::*;
 
 use std::sync::Arc;
 

@@ -334,11 +334,25 @@ pub fn vector_from_bytes(b: &[u8]) -> StoreResult<Vec<f32>> {
 
 /// Everything a Hearth process needs from persistence.
 pub trait Store:
-    ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore + RecoStore
+    ProfileStore
+    + ListenStore
+    + TrackStore
+    + FeedbackStore
+    + JobStore
+    + StatusStore
+    + RecoStore
+    + crate::stats::StatsStore
 {
 }
 
 impl<T> Store for T where
-    T: ProfileStore + ListenStore + TrackStore + FeedbackStore + JobStore + StatusStore + RecoStore
+    T: ProfileStore
+        + ListenStore
+        + TrackStore
+        + FeedbackStore
+        + JobStore
+        + StatusStore
+        + RecoStore
+        + crate::stats::StatsStore
 {
 }

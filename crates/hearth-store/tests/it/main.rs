@@ -3,4 +3,5 @@
 //! freshly created database).
 
 mod contract;
+mod stats;
 mod support;
