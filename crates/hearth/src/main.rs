@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own file under `cmd/` with its `Args` and `run()`.
 
 mod cmd;
+mod demo;
 mod settings;
 
 use clap::{Parser, Subcommand};
@@ -19,30 +20,74 @@ pub struct Cli {
 }
 
 const EXAMPLES: &str = "Examples:
+  hearth demo                               # a synthetic household + dashboard at http://127.0.0.1:8321
   hearth serve                              # start on ./hearth-data/hearth.db, http://127.0.0.1:8321
   hearth --database postgres://u@db/hearth serve --bind 0.0.0.0:8321
   hearth import auto my_spotify_data.zip --profile alice   # import listening history
+  hearth recommend --profile alice --vibe \"calm acoustic\"
+  hearth stats --profile alice              # listening stats and system health
   hearth config show                        # effective configuration, secrets redacted
   hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)
-  hearth eval hetrec ../shared/data/hetrec2011-lastfm-2k   # quality vs MostPopular / ItemKNN / ALS";
+  hearth eval hetrec ../shared/data/hetrec2011-lastfm-2k   # quality vs MostPopular / ItemKNN / ALS
+
+Exit codes: 0 ok, 1 failure, 2 usage or configuration error.";
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the HTTP server (API, webhook, dashboard).
+    #[command(after_help = "Examples:
+  hearth serve                               # http://127.0.0.1:8321 (dashboard at /)
+  hearth serve --bind 0.0.0.0:8321           # reachable from the LAN
+  HEARTH_API_TOKEN=secret hearth serve       # writes need Authorization: Bearer secret")]
     Serve(cmd::serve::Args),
     /// Manage listener profiles (list, create, ListenBrainz tokens).
+    #[command(after_help = "Examples:
+  hearth profile list
+  hearth profile list --json
+  hearth profile create alice --display-name Alice
+  hearth profile token alice                 # token for scrobblers (POST /1/submit-listens)")]
     Profile(cmd::profile::Args),
     /// Import listening history (Spotify, Last.fm, ListenBrainz, Libre.fm, Rockbox exports).
+    #[command(after_help = "Examples:
+  hearth import auto my_spotify_data.zip --profile alice
+  hearth import lastfm-csv scrobbles.csv --profile bob --json
+  hearth import listenbrainz export.jsonl --quiet")]
     Import(cmd::import::Args),
     /// Inspect the configuration.
+    #[command(after_help = "Examples:
+  hearth config show                         # effective configuration, secrets redacted
+  hearth --config /etc/hearth.toml config show")]
     Config(cmd::config::Args),
     /// Offline evaluation of recommendation quality (HR@10, NDCG@10) against baselines.
+    #[command(after_help = "Examples:
+  hearth eval hetrec ../shared/data/hetrec2011-lastfm-2k
+  hearth eval hetrec ../shared/data/hetrec2011-lastfm-2k --fast --json
+  hearth eval catalogue ../shared/data/spotify-tracks-genre-catalogue
+  hearth eval album-coherence ~/Music")]
     Eval(cmd::eval::Args),
     /// Explained recommendations for a profile or a vibe (reads the store directly).
+    #[command(after_help = "Examples:
+  hearth recommend --profile alice
+  hearth recommend --profile alice --vibe \"rainy sunday\" --alpha 0.3 --limit 10
+  hearth recommend --vibe \"calm acoustic\"           # a guest: vibe only
+  hearth recommend --profile bob --json")]
     Recommend(cmd::recommend::Args),
     /// Show or set a profile's mood.
+    #[command(after_help = "Examples:
+  hearth mood --profile alice                # detected mood from recent listens
+  hearth mood --profile alice set \"calm acoustic\" --hours 2")]
     Mood(cmd::mood::Args),
+    /// Listening statistics and system health.
+    Stats(cmd::stats::Args),
+    /// Create a demo household (synthesised, analysed clips; a month of listens) and serve it.
+    Demo(cmd::demo::Args),
     /// Run a benchmark.
+    #[command(after_help = "Examples:
+  hearth bench webhook --seconds 20 --clients 16
+  hearth bench index --quick
+  hearth bench analyze ~/Music --threads 2
+  hearth bench import --rows 100000
+  hearth bench recommend")]
     Bench(cmd::bench::Args),
 }
 
@@ -84,6 +129,8 @@ fn main() -> ExitCode {
             Command::Recommend(args) => cmd::recommend::run(settings, args).await,
             Command::Mood(args) => cmd::mood::run(settings, args).await,
             Command::Bench(args) => cmd::bench::run(settings, args).await,
+            Command::Stats(args) => cmd::stats::run(settings, args).await,
+            Command::Demo(args) => cmd::demo::run(settings, args).await,
             Command::Eval(args) => cmd::eval::run(args),
         }
     });

@@ -3,9 +3,11 @@
 pub mod bench;
 pub mod bench_recommend;
 pub mod config;
+pub mod demo;
 pub mod eval;
 pub mod import;
 pub mod mood;
 pub mod profile;
 pub mod recommend;
 pub mod serve;
+pub mod stats;
