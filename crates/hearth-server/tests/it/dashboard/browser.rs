@@ -128,12 +128,15 @@ async fn like_goes_to_the_listeners_profile_with_the_vibe_context() {
         .as_i64()
         .unwrap();
     b.click(&like).await;
-    b.wait_for(
-        "the feedback toast",
-        "var t = document.getElementById('toast'); return t.className.indexOf('show') >= 0 && t.textContent;",
-    )
-    .await;
-    let toast = b.text(&b.find("#toast").await).await;
+    // textContent, not the WebDriver text: the toast fades in, and a transparent element has no
+    // "visible" text yet.
+    let toast = b
+        .wait_for(
+            "the feedback toast",
+            "var t = document.getElementById('toast'); return t.className.indexOf('show') >= 0 && t.textContent;",
+        )
+        .await;
+    let toast = toast.as_str().unwrap();
     assert!(toast.contains("like saved for alice"), "{toast}");
     let fb = h.store.feedback_of_profile(h.alice).await.unwrap();
     assert_eq!(fb.len(), before + 1);
