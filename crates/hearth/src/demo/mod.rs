@@ -234,12 +234,10 @@ fn catalogue(opts: &DemoOptions) -> Vec<DemoTrack> {
                 "Midnight", "Ember", "Harbour", "Signal", "Paper", "Golden", "Hollow", "Silver",
                 "Window", "River", "Echo", "Lantern",
             ];
-            let title = format!(
-                "{} {} {}",
-                words[rng.gen_range(0..words.len())],
-                words[rng.gen_range(0..words.len())],
-                i + 1
-            );
+            // Two different words, so no "Paper Paper".
+            let first = rng.gen_range(0..words.len());
+            let second = (first + 1 + rng.gen_range(0..words.len() - 1)) % words.len();
+            let title = format!("{} {} {}", words[first], words[second], i + 1);
             let mut input = TrackInput::new(artist, title);
             input.album = Some(format!("{} Vol. {album_no}", capitalise(s.name)));
             input.duration_ms = Some(rng.gen_range(150_000..330_000));
