@@ -79,6 +79,8 @@ pub struct TasteConfig {
     pub half_life_days: f64,
     pub max_centroids: u32,
     pub min_cluster_mass: f64,
+    /// Seconds between write-behind flushes of incrementally updated taste profiles.
+    pub persist_interval_s: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +107,9 @@ pub struct CyclingConfig {
     pub cooldown_days: u32,
     pub min_plays_for_staleness: u32,
     pub blacklist_threshold: u32,
+    /// How often `hearth serve` refreshes every living playlist (0 = never; the seed's cron
+    /// refreshes twice a day).
+    pub refresh_interval_hours: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -450,6 +455,18 @@ impl Config {
             ));
         }
         in_unit("taste.min_cluster_mass", self.taste.min_cluster_mass)?;
+        if self.taste.min_cluster_mass >= 1.0 {
+            return Err(CoreError::invalid(
+                "taste.min_cluster_mass",
+                "must be below 1 (it is a share of the taste mass)",
+            ));
+        }
+        if self.taste.persist_interval_s == 0 {
+            return Err(CoreError::invalid(
+                "taste.persist_interval_s",
+                "must be at least 1",
+            ));
+        }
         let p = &self.playlist;
         if p.known_pct > 100 {
             return Err(CoreError::invalid(

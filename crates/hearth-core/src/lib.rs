@@ -11,10 +11,12 @@
 //! decayed multi-centroid taste profiles with exact incremental updates, mood, staleness),
 //! [`qfzz`] (QFZZ PersonalizedDJ scoring and feedback), [`vibe`] (the offline mood lexicon),
 //! [`scoring`] (the one ranker that serves `/api/recommendations` and the evaluation harness)
-//! and [`explore`] (seeded RNG, epsilon-greedy and Thompson sampling).
+//! and [`explore`] (seeded RNG, epsilon-greedy and Thompson sampling), and [`dynamic`] (the living
+//! playlist: sections, the per-refresh change bound, snapshots and rollback diffs).
 
 pub mod clock;
 pub mod config;
+pub mod dynamic;
 pub mod error;
 pub mod explore;
 pub mod ids;

@@ -7,7 +7,8 @@
 //! `hearth-server`.
 //!
 //! Main types: [`PlayItem`] (one track as a player needs it), [`PlaybackTarget`] (the port),
-//! [`PlayReport`] (what was queued and what could not be), [`PlayError`].
+//! [`PlayReport`] (what was queued and what could not be), [`PlayError`]; the adapters
+//! [`HomeAssistant`] and [`Mpd`], and [`Players`], which routes on the `speaker_entity`.
 
 use std::path::PathBuf;
 
@@ -15,8 +16,14 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 mod error;
+pub mod home_assistant;
+pub mod mpd;
+mod players;
 
 pub use error::PlayError;
+pub use home_assistant::HomeAssistant;
+pub use mpd::Mpd;
+pub use players::{Players, HOME_ASSISTANT_TIMEOUT, MPD_TIMEOUT};
 
 /// One track, resolved to everything a player or a playlist file can use.
 #[derive(Debug, Clone, PartialEq, Serialize)]

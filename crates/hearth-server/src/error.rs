@@ -6,6 +6,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hearth_core::CoreError;
+use hearth_play::PlayError;
 use hearth_store::StoreError;
 use serde::Serialize;
 
@@ -32,6 +33,9 @@ pub enum ApiError {
     Unavailable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A playback target (Home Assistant, MPD) failed; the message names it and says why.
+    #[error(transparent)]
+    Play(#[from] PlayError),
 }
 
 impl From<CoreError> for ApiError {
@@ -76,6 +80,22 @@ impl ApiError {
                 StoreError::Migrate(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
                 StoreError::Corrupt(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
+            // The player is another service: its failures are 502 (bad gateway), with the
+            // message shown, since the user has to fix the player, not Hearth.
+            ApiError::Play(e) => match e {
+                PlayError::InvalidTarget { .. } => (StatusCode::BAD_REQUEST, "invalid-speaker"),
+                PlayError::NotConfigured { .. } => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "player-not-configured")
+                }
+                PlayError::NothingToPlay { .. } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "nothing-to-play")
+                }
+                PlayError::Timeout { .. } => (StatusCode::BAD_GATEWAY, "player-timeout"),
+                PlayError::Unauthorized { .. } => (StatusCode::BAD_GATEWAY, "player-unauthorized"),
+                PlayError::NotFound { .. } => (StatusCode::BAD_GATEWAY, "player-not-found"),
+                PlayError::Upstream { .. } => (StatusCode::BAD_GATEWAY, "player-failed"),
+                PlayError::Connection { .. } => (StatusCode::BAD_GATEWAY, "player-unreachable"),
+            },
         }
     }
 
@@ -83,6 +103,7 @@ impl ApiError {
         match self {
             ApiError::Invalid { field, .. } => Some(field.clone()),
             ApiError::Store(StoreError::InvalidInput { field, .. }) => Some(field.clone()),
+            ApiError::Play(PlayError::InvalidTarget { .. }) => Some("speaker_entity".into()),
             _ => None,
         }
     }
@@ -91,7 +112,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+        // 502 (a player failed) and 503 say what happened; other 5xx are Hearth's own bugs.
+        let message = if status.is_server_error()
+            && status != StatusCode::SERVICE_UNAVAILABLE
+            && status != StatusCode::BAD_GATEWAY
+        {
             tracing::error!(error = %self, "internal error");
             "internal error".to_string()
         } else {
@@ -103,5 +128,72 @@ impl IntoResponse for ApiError {
             field: self.field(),
         };
         (status, axum::Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Player failures keep their message (the user fixes the player) and get their status.
+    #[tokio::test]
+    async fn play_errors_map_to_gateway_statuses_with_their_message() {
+        let cases = [
+            (
+                ApiError::from(PlayError::InvalidTarget {
+                    speaker_entity: "kitchen".into(),
+                    reason: "not an entity id".into(),
+                }),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                PlayError::NotConfigured {
+                    target: "Home Assistant",
+                    what: "home_assistant.url is empty".into(),
+                }
+                .into(),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                PlayError::Timeout {
+                    target: "Home Assistant",
+                    after_ms: 300,
+                }
+                .into(),
+                StatusCode::BAD_GATEWAY,
+            ),
+            (
+                PlayError::Unauthorized {
+                    target: "Home Assistant",
+                    status: 401,
+                }
+                .into(),
+                StatusCode::BAD_GATEWAY,
+            ),
+            (
+                PlayError::Connection {
+                    target: "MPD",
+                    reason: "connection refused".into(),
+                }
+                .into(),
+                StatusCode::BAD_GATEWAY,
+            ),
+        ];
+        for (err, status) in cases {
+            let shown = err.to_string();
+            let response = err.into_response();
+            assert_eq!(response.status(), status, "{shown}");
+            let body = axum::body::to_bytes(response.into_body(), 4096)
+                .await
+                .unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["message"], shown.as_str(), "{body}");
+        }
+        let (_, code) = ApiError::from(PlayError::NothingToPlay {
+            target: "MPD",
+            reason: "no local files".into(),
+        })
+        .status_and_code();
+        assert_eq!(code, "nothing-to-play");
     }
 }

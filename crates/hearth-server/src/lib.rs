@@ -2,7 +2,8 @@
 //! additions (§5.2), the OpenAPI document, request logging, the optional write token and the
 //! listen ingest pipeline that group-commits webhook listens.
 //!
-//! Owns: routing ([`router`]), serving ([`serve`]), the one error→HTTP mapping ([`ApiError`]),
+//! Owns: routing ([`router`]), serving ([`serve`]), the living playlist and approval queue service
+//! ([`living::LivingService`]), the one error→HTTP mapping ([`ApiError`]),
 //! the JSON extractor that gives malformed bodies the same error shape ([`extract::ApiJson`]).
 //! Depends on `hearth-core` (domain) and `hearth-store` (ports, as `Arc<dyn Store>`); it never
 //! names a concrete database. Handlers are tested without sockets via `tower::ServiceExt::oneshot`.
@@ -12,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod hooks;
 pub mod ingest;
+pub mod living;
 mod middleware;
 pub mod openapi;
 pub mod pipeline;
@@ -60,8 +62,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let reco = state.reco.clone();
     let app = router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await?;
+    // Taste is written behind; write what changed since the last flush before exiting.
+    if let Err(e) = reco.flush().await {
+        tracing::warn!(error = %e, "writing taste profiles at shutdown failed");
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! come from the same `routes!` calls, so they cannot drift apart.
 
 use crate::routes::{
-    health, history, import, jobs, listenbrainz, profiles, recommendations, tracks,
+    dynamic, health, history, import, jobs, listenbrainz, profiles, queue, recommendations, tracks,
 };
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +47,16 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(recommendations::build_all))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::get))
+        .routes(routes!(dynamic::get))
+        .routes(routes!(dynamic::refresh))
+        .routes(routes!(dynamic::snapshots))
+        .routes(routes!(dynamic::history))
+        .routes(routes!(dynamic::rollback))
+        .routes(routes!(dynamic::put_cycling))
+        .routes(routes!(queue::next))
+        .routes(routes!(queue::approve))
+        .routes(routes!(queue::reject))
+        .routes(routes!(queue::skip))
         // Routes with their own body limit (the layer only wraps the routes added before it,
         // so each sits in its own router): uploads of whole exports, and ListenBrainz's 10 MB.
         .merge(

@@ -95,15 +95,25 @@ pub struct RecoService {
     /// after commit on their own task, so a rebuild can read listens whose hook events are still
     /// queued; those events are skipped instead of being counted twice.
     rebuilt_through: std::sync::Mutex<HashMap<ProfileId, i64>>,
+    /// Profiles changed in memory since they were last written to the store. Taste is derived
+    /// data (a rebuild from listens and feedback reproduces it), so incremental updates are
+    /// written behind, by [`RecoService::flush`], instead of serialising the whole profile on
+    /// every group commit — that write grew with the profile and held SQLite's one writer.
+    dirty: std::sync::Mutex<HashSet<ProfileId>>,
 }
 
 impl RecoService {
     pub fn new(store: DynStore, config: &Config) -> Self {
         let t = &config.taste;
-        let _ = t;
         RecoService {
             store,
-            taste_params: TasteParams::default(),
+            // The `[taste]` keys; the finer k-means knobs keep their measured defaults.
+            taste_params: TasteParams {
+                half_life_days: t.half_life_days,
+                max_centroids: t.max_centroids as usize,
+                min_cluster_mass: t.min_cluster_mass,
+                ..TasteParams::default()
+            },
             mood_params: MoodParams {
                 window_size: config.mood.window_size as usize,
                 decay_rate: config.mood.decay_rate,
@@ -125,7 +135,55 @@ impl RecoService {
             catalogue: RwLock::new(None),
             profiles: Mutex::new(HashMap::new()),
             rebuilt_through: std::sync::Mutex::new(HashMap::new()),
+            dirty: std::sync::Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Writes every profile changed since the last flush to the store; returns how many.
+    pub async fn flush(&self) -> Result<usize, ApiError> {
+        let dirty: Vec<ProfileId> = self
+            .dirty
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .collect();
+        let mut written = 0;
+        for profile in dirty {
+            let snapshot = self.profiles.lock().await.get(&profile).cloned();
+            if let Some(p) = snapshot {
+                if let Err(e) = self.persist(profile, &p).await {
+                    // Keep it dirty so the next flush retries.
+                    self.mark_dirty(profile);
+                    return Err(e);
+                }
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+
+    fn mark_dirty(&self, profile: ProfileId) {
+        self.dirty
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(profile);
+    }
+
+    /// Flushes changed taste profiles every `every` until the service is dropped.
+    pub fn start_flusher(self: &Arc<Self>, every: std::time::Duration) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(service) = weak.upgrade() else { break };
+                if let Err(e) = service.flush().await {
+                    tracing::warn!(error = %e, "writing taste profiles failed; will retry");
+                }
+            }
+        });
     }
 
     /// Loads the catalogue from the store when not loaded yet.
@@ -307,7 +365,7 @@ impl RecoService {
             self.rebuild(profile, now).await?;
             return Ok(());
         }
-        let updated = {
+        {
             let cat_guard = self.catalogue.read().await;
             let cat = cat_guard
                 .as_ref()
@@ -323,9 +381,9 @@ impl RecoService {
                 }
                 p.apply(e, v)?;
             }
-            p.clone()
-        };
-        self.persist(profile, &updated).await
+        }
+        self.mark_dirty(profile);
+        Ok(())
     }
 
     /// Feedback: taste profile and QFZZ preferences. The feedback row is stored by the caller.

@@ -29,6 +29,9 @@ impl AppState {
         let hooks = ListenHooks::default();
         let reco = Arc::new(RecoService::new(store.clone(), &config));
         hooks.add(reco.clone());
+        reco.start_flusher(std::time::Duration::from_secs(
+            config.taste.persist_interval_s,
+        ));
         let ingest = ListenIngest::start(store.clone(), dedup_window_ms, hooks.clone());
         let started_at_ms = clock.now_ms();
         AppState {

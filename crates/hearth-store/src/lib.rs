@@ -1,5 +1,6 @@
 //! `hearth-store` — persistence. Owns the store ports ([`ProfileStore`], [`ListenStore`],
-//! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], [`StatsStore`], together [`Store`]), their two
+//! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], [`StatsStore`], [`DynamicStore`]
+//! (living playlist and approval queue), together [`Store`]), their two
 //! adapters ([`SqliteStore`], the embedded default in WAL mode, and [`PgStore`] for PostgreSQL),
 //! the append-only migrations of the SPEC §4 data model (`migrations/sqlite`, `migrations/postgres`)
 //! and the durable job queue.
@@ -11,12 +12,15 @@
 
 #[macro_use]
 mod sql;
+#[macro_use]
+mod dynamic;
 mod error;
 mod ports;
 mod postgres;
 mod sqlite;
 mod stats;
 
+pub use dynamic::*;
 pub use error::StoreError;
 pub use ports::*;
 pub use postgres::PgStore;

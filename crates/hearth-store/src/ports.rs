@@ -342,6 +342,7 @@ pub trait Store:
     + StatusStore
     + RecoStore
     + crate::stats::StatsStore
+    + crate::dynamic::DynamicStore
 {
 }
 
@@ -354,5 +355,6 @@ impl<T> Store for T where
         + StatusStore
         + RecoStore
         + crate::stats::StatsStore
+        + crate::dynamic::DynamicStore
 {
 }

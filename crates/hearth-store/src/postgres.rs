@@ -45,6 +45,11 @@ impl PgStore {
         &self.pool
     }
 
+    /// PostgreSQL binds `$N` by position already.
+    fn bulk_sql(sql: String) -> String {
+        sql
+    }
+
     fn w(&self) -> &Pool<Postgres> {
         &self.pool
     }

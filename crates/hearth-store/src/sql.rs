@@ -154,6 +154,35 @@ pub(crate) fn placeholders(n: usize, start: usize) -> String {
         .join(", ")
 }
 
+/// Rewrites `$1, $2, …` to anonymous `?` parameters, for SQLite's bulk statements.
+///
+/// sqlx binds SQLite parameters by asking SQLite for each one's name, and SQLite finds a named
+/// parameter (`$N`, `?N`) by walking a list of all of them — quadratic in the parameter count:
+/// a 2,700-parameter multi-row INSERT spent most of an import there. Anonymous `?` parameters
+/// are not in that list and bind by position. Only valid when every `$N` occurs once and in
+/// ascending order, which holds for the statements built with [`placeholders`].
+pub(crate) fn positional(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut expected = 1usize;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|(_, d)| d.is_ascii_digit()) {
+            let mut n = 0usize;
+            while let Some(&(_, d)) = chars.peek() {
+                let Some(v) = d.to_digit(10) else { break };
+                n = n * 10 + v as usize;
+                chars.next();
+            }
+            debug_assert_eq!(n, expected, "parameters must appear once, in order: {sql}");
+            expected += 1;
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub(crate) const LISTEN_SELECT: &str = "SELECT l.id, l.track_id, l.profile_id, p.name AS profile_name, t.title, t.artist, t.album, \
      l.ts, l.source, l.speaker_name, l.ms_played, l.skipped, l.reason_end \
      FROM listen_events l JOIN tracks t ON t.id = l.track_id LEFT JOIN profiles p ON p.id = l.profile_id";
@@ -199,6 +228,7 @@ macro_rules! impl_store {
                          ON CONFLICT (norm_key) DO NOTHING RETURNING id, norm_key",
                         rows.join(", ")
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         let t = &batch[i].track;
@@ -543,6 +573,7 @@ macro_rules! impl_store {
                          AND provider_uri IS NOT NULL AND isrc IS NOT NULL AND mbid IS NOT NULL AS full FROM tracks WHERE norm_key IN ({})",
                         crate::sql::placeholders(chunk.len(), 1)
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         q = q.bind(&keys[i]);
@@ -604,6 +635,7 @@ macro_rules! impl_store {
                         "SELECT profile_id, track_id, ts FROM listen_events WHERE ts > $1 AND ts < $2 AND (profile_id, track_id) IN (VALUES {})",
                         values.join(", ")
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql).bind(min_ts).bind(max_ts);
                     for &(p, t) in chunk {
                         q = q.bind(p).bind(t);
@@ -637,6 +669,7 @@ macro_rules! impl_store {
                          VALUES {} ON CONFLICT (dedup_key) DO NOTHING RETURNING id, profile_id, track_id, ts, dedup_key",
                         rows.join(", ")
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         let l = &batch[i];
@@ -714,6 +747,7 @@ macro_rules! impl_store {
                 // 1. Known tracks, in chunks.
                 for chunk in first_of.chunks(500) {
                     let sql = format!("SELECT id, norm_key FROM tracks WHERE norm_key IN ({})", crate::sql::placeholders(chunk.len(), 1));
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         q = q.bind(&keys[i]);
@@ -750,6 +784,7 @@ macro_rules! impl_store {
                         "INSERT INTO listen_events (track_id, profile_id, ts, source, speaker_name, ms_played, skipped, reason_end, dedup_key)                          VALUES {} ON CONFLICT (dedup_key) DO NOTHING RETURNING id, track_id, dedup_key",
                         rows.join(", ")
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
                         let l = &batch[i];
@@ -1013,6 +1048,361 @@ macro_rules! impl_store {
         }
 
         #[async_trait]
+        impl crate::dynamic::DynamicStore for $store {
+            async fn living_playlist(&self, profile: ProfileId) -> StoreResult<Option<crate::dynamic::LivingPlaylist>> {
+                let row = sqlx::query("SELECT playlist_id, created_at, updated_at FROM living_playlists WHERE profile_id = $1 AND playlist_id IS NOT NULL")
+                    .bind(profile.0)
+                    .fetch_optional(self.r())
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let playlist_id: i64 = row.try_get("playlist_id")?;
+                let items = self.playlist_living_items(playlist_id).await?;
+                Ok(Some(crate::dynamic::LivingPlaylist {
+                    playlist_id: hearth_core::ids::PlaylistId(playlist_id),
+                    items,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                }))
+            }
+
+            async fn save_refresh(&self, profile: ProfileId, refresh: &crate::dynamic::NewRefresh, now: UnixMs) -> StoreResult<crate::dynamic::RefreshRecord> {
+                let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("living refresh serialisation: {e}"));
+                let mut tx = self.w().begin().await?;
+                let existing: Option<Option<i64>> = sqlx::query_scalar("SELECT playlist_id FROM living_playlists WHERE profile_id = $1")
+                    .bind(profile.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let playlist_id = match existing.flatten() {
+                    Some(id) => id,
+                    None => {
+                        let name: String = sqlx::query_scalar("SELECT name FROM profiles WHERE id = $1")
+                            .bind(profile.0)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .ok_or_else(|| StoreError::not_found(format!("profile {profile}")))?;
+                        sqlx::query_scalar(
+                            "INSERT INTO playlists (profile_id, name, kind, params, created_at) VALUES ($1, $2, 'dynamic', '{}', $3) RETURNING id",
+                        )
+                        .bind(profile.0)
+                        .bind(format!("Living playlist ({name})"))
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO living_playlists (profile_id, playlist_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+                     ON CONFLICT (profile_id) DO UPDATE SET playlist_id = $2, updated_at = $3",
+                )
+                .bind(profile.0)
+                .bind(playlist_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                Self::replace_living_items_tx(&mut tx, playlist_id, &refresh.items).await?;
+                let restored = refresh.restored_from.map(|r| serde_json::to_string(&r)).transpose().map_err(corrupt)?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO living_refreshes (profile_id, kind, items, added, removed, budget, aggressiveness, restored_from, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(profile.0)
+                .bind(refresh.kind.as_str())
+                .bind(serde_json::to_string(&refresh.items).map_err(corrupt)?)
+                .bind(serde_json::to_string(&refresh.added).map_err(corrupt)?)
+                .bind(serde_json::to_string(&refresh.removed).map_err(corrupt)?)
+                .bind(refresh.budget.map(|b| b as i64))
+                .bind(refresh.aggressiveness as i32)
+                .bind(restored)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(crate::dynamic::RefreshRecord {
+                    id,
+                    profile_id: profile,
+                    kind: refresh.kind,
+                    items: refresh.items.clone(),
+                    added: refresh.added.clone(),
+                    removed: refresh.removed.clone(),
+                    budget: refresh.budget,
+                    aggressiveness: refresh.aggressiveness,
+                    restored_from: refresh.restored_from,
+                    created_at: now,
+                })
+            }
+
+            async fn refreshes(&self, profile: ProfileId, limit: u32) -> StoreResult<Vec<crate::dynamic::RefreshRecord>> {
+                let rows = sqlx::query("SELECT * FROM living_refreshes WHERE profile_id = $1 ORDER BY id DESC LIMIT $2")
+                    .bind(profile.0)
+                    .bind(i64::from(limit))
+                    .fetch_all(self.r())
+                    .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(refresh_from_row!(r));
+                }
+                Ok(out)
+            }
+
+            async fn get_refresh(&self, profile: ProfileId, id: i64) -> StoreResult<Option<crate::dynamic::RefreshRecord>> {
+                let row = sqlx::query("SELECT * FROM living_refreshes WHERE profile_id = $1 AND id = $2")
+                    .bind(profile.0)
+                    .bind(id)
+                    .fetch_optional(self.r())
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(refresh_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn save_snapshot(
+                &self,
+                profile: ProfileId,
+                name: &str,
+                items: &[hearth_core::dynamic::LivingItem],
+                refresh_id: Option<i64>,
+                now: UnixMs,
+            ) -> StoreResult<hearth_core::ids::PlaylistId> {
+                let params = serde_json::json!({ "source": "living", "refresh_id": refresh_id }).to_string();
+                let mut tx = self.w().begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO playlists (profile_id, name, kind, params, created_at) VALUES ($1, $2, 'snapshot', $3, $4) RETURNING id",
+                )
+                .bind(profile.0)
+                .bind(name)
+                .bind(params)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::replace_living_items_tx(&mut tx, id, items).await?;
+                tx.commit().await?;
+                Ok(hearth_core::ids::PlaylistId(id))
+            }
+
+            async fn snapshots(&self, profile: ProfileId) -> StoreResult<Vec<crate::dynamic::SnapshotInfo>> {
+                let rows = sqlx::query(
+                    "SELECT p.id, p.name, p.params, p.created_at, (SELECT COUNT(*) FROM playlist_items i WHERE i.playlist_id = p.id) AS n \
+                     FROM playlists p WHERE p.profile_id = $1 AND p.kind = 'snapshot' ORDER BY p.created_at DESC, p.id DESC",
+                )
+                .bind(profile.0)
+                .fetch_all(self.r())
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let params: String = r.try_get("params")?;
+                    let params: serde_json::Value = serde_json::from_str(&params)
+                        .map_err(|e| StoreError::Corrupt(format!("playlists.params: {e}")))?;
+                    out.push(crate::dynamic::SnapshotInfo {
+                        id: hearth_core::ids::PlaylistId(r.try_get("id")?),
+                        name: r.try_get("name")?,
+                        created_at: r.try_get("created_at")?,
+                        track_count: r.try_get("n")?,
+                        refresh_id: params.get("refresh_id").and_then(serde_json::Value::as_i64),
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn snapshot_items(&self, profile: ProfileId, id: hearth_core::ids::PlaylistId) -> StoreResult<Option<Vec<hearth_core::dynamic::LivingItem>>> {
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM playlists WHERE id = $1 AND profile_id = $2 AND kind = 'snapshot'")
+                    .bind(id.0)
+                    .bind(profile.0)
+                    .fetch_optional(self.r())
+                    .await?;
+                match found {
+                    Some(pid) => Ok(Some(self.playlist_living_items(pid).await?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn cycling_aggressiveness(&self, profile: ProfileId) -> StoreResult<Option<u32>> {
+                let v: Option<Option<i32>> = sqlx::query_scalar("SELECT aggressiveness FROM living_playlists WHERE profile_id = $1")
+                    .bind(profile.0)
+                    .fetch_optional(self.r())
+                    .await?;
+                Ok(v.flatten().map(|n| n as u32))
+            }
+
+            async fn set_cycling_aggressiveness(&self, profile: ProfileId, aggressiveness: u32, now: UnixMs) -> StoreResult<()> {
+                let n = hearth_core::dynamic::validate_aggressiveness(i64::from(aggressiveness))?;
+                sqlx::query(
+                    "INSERT INTO living_playlists (profile_id, playlist_id, aggressiveness, created_at, updated_at) VALUES ($1, NULL, $2, $3, $3) \
+                     ON CONFLICT (profile_id) DO UPDATE SET aggressiveness = $2",
+                )
+                .bind(profile.0)
+                .bind(n as i32)
+                .bind(now)
+                .execute(self.w())
+                .await?;
+                Ok(())
+            }
+
+            async fn add_candidates(&self, profile: ProfileId, candidates: &[crate::dynamic::NewCandidate], now: UnixMs) -> StoreResult<u64> {
+                let mut tx = self.w().begin().await?;
+                let mut added = 0;
+                for c in candidates {
+                    if c.source.trim().is_empty() {
+                        return Err(StoreError::InvalidInput { field: "source".into(), reason: "must not be empty".into() });
+                    }
+                    let reasons = serde_json::to_string(&c.reasons).map_err(|e| StoreError::Corrupt(format!("candidate reasons: {e}")))?;
+                    added += sqlx::query(
+                        "INSERT INTO candidates (profile_id, track_id, source, seed_track_id, predicted_score, status, reasons, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) ON CONFLICT (profile_id, track_id) DO NOTHING",
+                    )
+                    .bind(profile.0)
+                    .bind(c.track_id.0)
+                    .bind(c.source.trim())
+                    .bind(c.seed_track_id.map(|t| t.0))
+                    .bind(c.predicted_score)
+                    .bind(reasons)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn candidates(&self, profile: ProfileId, statuses: &[crate::dynamic::CandidateStatus]) -> StoreResult<Vec<crate::dynamic::QueueCandidate>> {
+                if statuses.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT * FROM candidates WHERE profile_id = $1 AND status IN ({}) ORDER BY COALESCE(predicted_score, -1.0) DESC, id",
+                    crate::sql::placeholders(statuses.len(), 2)
+                );
+                let mut q = sqlx::query(&sql).bind(profile.0);
+                for s in statuses {
+                    q = q.bind(s.as_str());
+                }
+                let mut out = Vec::new();
+                for r in q.fetch_all(self.r()).await? {
+                    out.push(candidate_from_row!(r));
+                }
+                Ok(out)
+            }
+
+            async fn get_candidate(&self, id: i64) -> StoreResult<Option<crate::dynamic::QueueCandidate>> {
+                let row = sqlx::query("SELECT * FROM candidates WHERE id = $1").bind(id).fetch_optional(self.r()).await?;
+                Ok(match row {
+                    Some(r) => Some(candidate_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn next_candidate(&self, profile: ProfileId, verdict_after: u32) -> StoreResult<Option<crate::dynamic::QueueCandidate>> {
+                let row = sqlx::query(
+                    "SELECT * FROM candidates WHERE profile_id = $1 AND status IN ('pending', 'trial', 'skipped') \
+                     ORDER BY CASE WHEN status = 'skipped' THEN 2 WHEN trial_plays + trial_skips >= $2 THEN 0 ELSE 1 END, \
+                     CASE WHEN status = 'skipped' THEN COALESCE(decided_at, 0) ELSE 0 END, \
+                     COALESCE(predicted_score, -1.0) DESC, id LIMIT 1",
+                )
+                .bind(profile.0)
+                .bind(i64::from(verdict_after))
+                .fetch_optional(self.r())
+                .await?;
+                Ok(match row {
+                    Some(r) => Some(candidate_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn set_candidate_status(&self, id: i64, status: crate::dynamic::CandidateStatus, now: UnixMs) -> StoreResult<crate::dynamic::QueueCandidate> {
+                let row = sqlx::query("UPDATE candidates SET status = $2, decided_at = $3 WHERE id = $1 RETURNING *")
+                    .bind(id)
+                    .bind(status.as_str())
+                    .bind(now)
+                    .fetch_optional(self.w())
+                    .await?
+                    .ok_or_else(|| StoreError::not_found(format!("candidate {id}")))?;
+                Ok(candidate_from_row!(row))
+            }
+
+            async fn start_trials(&self, profile: ProfileId, tracks: &[TrackId], now: UnixMs) -> StoreResult<u64> {
+                let mut changed = 0;
+                let mut tx = self.w().begin().await?;
+                for chunk in tracks.chunks(500) {
+                    let ids = crate::sql::placeholders(chunk.len(), 3);
+                    let sql = format!(
+                        "UPDATE candidates SET status = CASE WHEN status = 'pending' THEN 'trial' ELSE status END, \
+                         trial_started_at = COALESCE(trial_started_at, $2) \
+                         WHERE profile_id = $1 AND status IN ('pending', 'trial', 'skipped') AND track_id IN ({ids}) \
+                         AND (status = 'pending' OR trial_started_at IS NULL)"
+                    );
+                    let mut q = sqlx::query(&sql).bind(profile.0).bind(now);
+                    for t in chunk {
+                        q = q.bind(t.0);
+                    }
+                    changed += q.execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(changed)
+            }
+
+            async fn update_trial_counts(&self, profile: ProfileId) -> StoreResult<()> {
+                // Listens stored without a profile belong to `default` (haunt-fm compatibility).
+                let mine = "(l.profile_id = candidates.profile_id OR (l.profile_id IS NULL AND candidates.profile_id = $2))";
+                let sql = format!(
+                    "UPDATE candidates SET \
+                     trial_plays = (SELECT COUNT(*) FROM listen_events l WHERE l.track_id = candidates.track_id AND {mine} \
+                        AND l.ts >= candidates.trial_started_at AND l.skipped = FALSE), \
+                     trial_skips = (SELECT COUNT(*) FROM listen_events l WHERE l.track_id = candidates.track_id AND {mine} \
+                        AND l.ts >= candidates.trial_started_at AND l.skipped = TRUE) \
+                     WHERE profile_id = $1 AND trial_started_at IS NOT NULL AND status IN ('pending', 'trial', 'skipped')"
+                );
+                sqlx::query(&sql).bind(profile.0).bind(self.default_id()).execute(self.w()).await?;
+                Ok(())
+            }
+        }
+
+        impl $store {
+            /// The entries of a living or snapshot playlist, in order.
+            async fn playlist_living_items(&self, playlist_id: i64) -> StoreResult<Vec<hearth_core::dynamic::LivingItem>> {
+                let rows = sqlx::query("SELECT track_id, reason FROM playlist_items WHERE playlist_id = $1 ORDER BY position")
+                    .bind(playlist_id)
+                    .fetch_all(self.r())
+                    .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let reason: String = r.try_get("reason")?;
+                    let reason: crate::dynamic::ItemReason = serde_json::from_str(&reason)
+                        .map_err(|e| StoreError::Corrupt(format!("playlist_items.reason of playlist {playlist_id}: {e}")))?;
+                    out.push(hearth_core::dynamic::LivingItem {
+                        track_id: TrackId(r.try_get("track_id")?),
+                        section: reason.section,
+                        reasons: reason.reasons,
+                    });
+                }
+                Ok(out)
+            }
+
+            /// Replaces a playlist's items with `items` (positions 0..n).
+            async fn replace_living_items_tx(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                playlist_id: i64,
+                items: &[hearth_core::dynamic::LivingItem],
+            ) -> StoreResult<()> {
+                sqlx::query("DELETE FROM playlist_items WHERE playlist_id = $1").bind(playlist_id).execute(&mut **tx).await?;
+                for (chunk_no, chunk) in items.chunks(200).enumerate() {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|r| format!("({})", crate::sql::placeholders(4, 1 + r * 4)))
+                        .collect();
+                    let sql = format!("INSERT INTO playlist_items (playlist_id, position, track_id, reason) VALUES {}", rows.join(", "));
+                    let mut q = sqlx::query(&sql);
+                    for (i, it) in chunk.iter().enumerate() {
+                        let reason = serde_json::to_string(&crate::dynamic::ItemReason { section: it.section, reasons: it.reasons.clone() })
+                            .map_err(|e| StoreError::Corrupt(format!("playlist item reason: {e}")))?;
+                        q = q.bind(playlist_id).bind((chunk_no * 200 + i) as i64).bind(it.track_id.0).bind(reason);
+                    }
+                    q.execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait]
         impl JobStore for $store {
             async fn enqueue(&self, job: &NewJob, now: UnixMs) -> StoreResult<JobId> {
                 let id: Option<i64> = sqlx::query_scalar(
@@ -1215,6 +1605,7 @@ macro_rules! impl_store {
                         crate::sql::FEATURE_COLUMNS,
                         crate::sql::placeholders(chunk.len(), 2)
                     );
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql).bind(version);
                     for id in chunk {
                         q = q.bind(id.0);
@@ -1317,6 +1708,7 @@ macro_rules! impl_store {
                 let mut out = Vec::with_capacity(ids.len());
                 for chunk in ids.chunks(500) {
                     let sql = format!("SELECT * FROM tracks WHERE id IN ({}) ORDER BY id", crate::sql::placeholders(chunk.len(), 1));
+                    let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for id in chunk {
                         q = q.bind(id.0);
@@ -1376,4 +1768,17 @@ macro_rules! impl_store {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn positional_rewrites_numbered_parameters_in_order() {
+        assert_eq!(
+            super::positional("SELECT a FROM t WHERE x > $1 AND y IN ($2, $3) AND z = '$'"),
+            "SELECT a FROM t WHERE x > ? AND y IN (?, ?) AND z = '$'"
+        );
+        let many = super::placeholders(12, 1);
+        assert_eq!(super::positional(&many), ["?"; 12].join(", "));
+    }
 }

@@ -61,6 +61,11 @@ impl SqliteStore {
         })
     }
 
+    /// Bulk statements use anonymous parameters here (see [`crate::sql::positional`]).
+    fn bulk_sql(sql: String) -> String {
+        crate::sql::positional(&sql)
+    }
+
     fn w(&self) -> &Pool<Sqlite> {
         &self.write
     }

@@ -28,6 +28,8 @@ const EXAMPLES: &str = "Examples:
   hearth stats --profile alice              # listening stats and system health
   hearth config show                        # effective configuration, secrets redacted
   hearth bench webhook --seconds 20         # webhook load benchmark (SQLite; add --pg-url for PostgreSQL)
+  hearth refresh --profile alice            # refresh the living playlist, print the diff
+  hearth next --profile alice               # approve / reject / skip suggestions, one key each
   hearth eval hetrec ../shared/data/hetrec2011-lastfm-2k   # quality vs MostPopular / ItemKNN / ALS
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error.";
@@ -81,6 +83,20 @@ pub enum Command {
     Stats(cmd::stats::Args),
     /// Create a demo household (synthesised, analysed clips; a month of listens) and serve it.
     Demo(cmd::demo::Args),
+    /// Refresh a profile's living playlist now and print the diff.
+    #[command(after_help = "Examples:
+  hearth refresh --profile alice
+  hearth refresh --profile alice --json")]
+    Refresh(cmd::refresh::Args),
+    /// Show or set a profile's cycling aggressiveness (1–10).
+    #[command(after_help = "Examples:
+  hearth cycling --profile alice             # show the current aggressiveness
+  hearth cycling 7 --profile alice           # change more of the living playlist per refresh")]
+    Cycling(cmd::cycling::Args),
+    /// Approve, reject or skip suggestions one keypress at a time.
+    #[command(after_help = "Examples:
+  hearth next --profile alice                # a = approve, r = reject, s = skip, q = quit")]
+    Next(cmd::next::Args),
     /// Run a benchmark.
     #[command(after_help = "Examples:
   hearth bench webhook --seconds 20 --clients 16
@@ -131,6 +147,9 @@ fn main() -> ExitCode {
             Command::Bench(args) => cmd::bench::run(settings, args).await,
             Command::Stats(args) => cmd::stats::run(settings, args).await,
             Command::Demo(args) => cmd::demo::run(settings, args).await,
+            Command::Refresh(args) => cmd::refresh::run(settings, args).await,
+            Command::Cycling(args) => cmd::cycling::run(settings, args).await,
+            Command::Next(args) => cmd::next::run(settings, args).await,
             Command::Eval(args) => cmd::eval::run(args),
         }
     });

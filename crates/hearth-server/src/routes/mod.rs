@@ -1,11 +1,13 @@
 //! HTTP handlers, one module per resource.
 
+pub mod dynamic;
 pub mod health;
 pub mod history;
 pub mod import;
 pub mod jobs;
 pub mod listenbrainz;
 pub mod profiles;
+pub mod queue;
 pub mod recommendations;
 pub mod tracks;
 

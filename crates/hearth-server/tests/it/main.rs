@@ -8,5 +8,6 @@ mod import_api;
 mod import_pipeline;
 mod listenbrainz;
 mod listens;
+mod living;
 mod openapi;
 mod support;

@@ -3,5 +3,6 @@
 //! freshly created database).
 
 mod contract;
+mod living;
 mod stats;
 mod support;

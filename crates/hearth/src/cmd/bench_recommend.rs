@@ -53,10 +53,53 @@ pub fn run(a: RecommendArgs) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    // A profile that listened to `listened` tracks drawn from three of the clusters' regions
-    // (every 7th track of the first part of the catalogue, then the rest in order).
+    // A profile with three distinct tastes, so the multi-centroid path is what gets measured:
+    // three anchor tracks far apart (pairwise cosine < 0.2), and the `listened` tracks nearest
+    // to them, a third each.
     let now = 1_700_000_000_000i64;
-    let listened: Vec<usize> = (0..a.tracks).step_by(7).take(a.listened).collect();
+    let cos = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    let mut anchors: Vec<usize> = vec![0];
+    for i in 1..a.tracks {
+        if anchors.len() == 3 {
+            break;
+        }
+        if anchors.iter().all(|&j| cos(vectors[i], vectors[j]) < 0.2) {
+            anchors.push(i);
+        }
+    }
+    anyhow::ensure!(
+        anchors.len() == 3,
+        "no three distinct regions in the catalogue"
+    );
+    let listened: Vec<usize> = {
+        let mut chosen = HashSet::new();
+        let mut out = Vec::with_capacity(a.listened);
+        for (n, &anchor) in anchors.iter().enumerate() {
+            let want = a.listened / 3 + usize::from(n < a.listened % 3);
+            let mut by_sim: Vec<(f32, usize)> = (0..a.tracks)
+                .map(|i| (cos(vectors[i], vectors[anchor]), i))
+                .collect();
+            by_sim.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
+            out.extend(
+                by_sim
+                    .into_iter()
+                    .map(|(_, i)| i)
+                    .filter(|i| chosen.insert(*i))
+                    .take(want),
+            );
+        }
+        // Interleave the three tastes in time, as a person alternating between them would.
+        let third = out.len().div_ceil(3);
+        let mut mixed = Vec::with_capacity(out.len());
+        for k in 0..third {
+            for part in out.chunks(third) {
+                if let Some(&i) = part.get(k) {
+                    mixed.push(i);
+                }
+            }
+        }
+        mixed
+    };
     let events: Vec<TasteEvent> = listened
         .iter()
         .enumerate()
@@ -82,6 +125,10 @@ pub fn run(a: RecommendArgs) -> anyhow::Result<()> {
         events.len(),
         profile.centroids_at(now).len(),
         t.elapsed().as_secs_f64()
+    );
+    anyhow::ensure!(
+        profile.centroids_at(now).len() >= 2,
+        "the three-taste profile formed a single centroid: the multi-centroid path is not measured"
     );
     let known: HashSet<i64> = profile.tracks().keys().map(|id| id.0).collect();
 

@@ -13,9 +13,11 @@ use hearth_core::clock::{Clock, SystemClock};
 use hearth_core::profile_name::{validate_profile_name, DEFAULT_PROFILE};
 use hearth_server::hooks::ListenHooks;
 use hearth_server::pipeline::import::run_import;
+use hearth_server::reco::RecoService;
 use hearth_sources::FormatRequest;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -64,10 +66,11 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         )
         .context("progress bar template")?,
     );
-    // No hooks yet on the CLI path: the server's import API uses the app's hooks (taste updates);
-    // here taste is rebuilt lazily from history on the next request. Registering the taste hook
-    // needs its per-batch write-through made cheap first (see CHANGELOG, known gaps).
+    // Imported listens update taste exactly as live ones do: the same taste hook the server
+    // registers, fed per committed batch; the result is written to the store at the end.
     let hooks = ListenHooks::default();
+    let reco = Arc::new(RecoService::new(store.clone(), &settings.config));
+    hooks.add(reco.clone());
     let bar_cb = bar.clone();
     let report = run_import(
         store,
@@ -87,6 +90,9 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     .await;
     bar.finish_and_clear();
     let report = report?;
+    reco.flush()
+        .await
+        .context("writing the updated taste profile")?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

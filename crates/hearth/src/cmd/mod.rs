@@ -3,11 +3,14 @@
 pub mod bench;
 pub mod bench_recommend;
 pub mod config;
+pub mod cycling;
 pub mod demo;
 pub mod eval;
 pub mod import;
 pub mod mood;
+pub mod next;
 pub mod profile;
 pub mod recommend;
+pub mod refresh;
 pub mod serve;
 pub mod stats;

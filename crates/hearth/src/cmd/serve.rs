@@ -3,6 +3,7 @@
 use crate::settings::Settings;
 use anyhow::Context;
 use hearth_core::clock::SystemClock;
+use hearth_server::living::{spawn_scheduler, LivingService};
 use hearth_server::AppState;
 use std::sync::Arc;
 
@@ -26,6 +27,17 @@ pub async fn run(settings: Settings, _args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(store, settings.config, Arc::new(SystemClock));
+    // Scheduled living-playlist refreshes ([cycling] refresh_interval_hours; 0 = off).
+    let living = LivingService::new(
+        state.store.clone(),
+        state.config.clone(),
+        state.reco.clone(),
+    );
+    let _scheduler = spawn_scheduler(
+        living,
+        state.clock.clone(),
+        state.config.cycling.refresh_interval_hours,
+    );
     tracing::info!(%addr, backend = state.store.backend(), "hearth is listening");
     // A machine-readable line on stdout: scripts and tests learn the port when binding port 0.
     println!("hearth listening on http://{addr}");

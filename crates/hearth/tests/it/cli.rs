@@ -113,6 +113,9 @@ fn every_command_documents_itself_with_examples() {
         "stats",
         "demo",
         "bench",
+        "refresh",
+        "cycling",
+        "next",
     ];
     for cmd in commands {
         assert!(

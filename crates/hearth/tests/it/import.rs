@@ -72,6 +72,20 @@ fn import_prints_a_summary_and_refuses_wrong_formats() {
         v["files"][0]["errors"][0]["location"],
         serde_json::json!({"line": 2})
     );
+    // Imported listens fed fay's taste through the same hook live listens use, and the CLI
+    // wrote it to the store before exiting.
+    let taste_events = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let url = format!("sqlite:{}/hearth.db", dir.path().display());
+        let store = hearth_store::open(&url).await.unwrap();
+        let fay = store.get_profile("fay").await.unwrap().unwrap();
+        let taste = store
+            .load_taste_profile(fay.id, hearth_server::reco::TASTE_MODEL)
+            .await
+            .unwrap()
+            .expect("the import wrote fay's taste profile");
+        taste.n_events
+    });
+    assert_eq!(taste_events, 3);
     let out = hearth()
         .arg("--data-dir")
         .arg(dir.path())

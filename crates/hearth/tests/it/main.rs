@@ -6,4 +6,5 @@ mod durability;
 mod eval;
 mod import;
 mod listenbrainz_client;
+mod living;
 mod support;
