@@ -9,6 +9,7 @@
 //! (the playback port and playlist file writers, used by `/api/playlists`); it never
 //! names a concrete database. Handlers are tested without sockets via `tower::ServiceExt::oneshot`.
 
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod hooks;
@@ -37,6 +38,8 @@ pub fn router(state: AppState) -> Router {
     let limit = usize::try_from(state.config.server.body_limit_bytes).unwrap_or(usize::MAX);
     let timeout = Duration::from_secs(state.config.server.request_timeout_s);
     router
+        // The HTML dashboard (SPEC §10); not part of the JSON API document.
+        .merge(dashboard::router())
         .route(
             "/api/openapi.json",
             axum::routing::get(openapi::serve_openapi),

@@ -1,6 +1,7 @@
 //! `hearth-store` — persistence. Owns the store ports ([`ProfileStore`], [`ListenStore`],
-//! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], [`DynamicStore`] (living
-//! playlist and approval queue), [`LibraryStore`] (scanned files), together [`Store`]), their two
+//! [`TrackStore`], [`FeedbackStore`], [`JobStore`], [`StatusStore`], [`StatsStore`],
+//! [`DynamicStore`] (living playlist and approval queue), [`LibraryStore`] (scanned files),
+//! together [`Store`]), their two
 //! adapters ([`SqliteStore`], the embedded default in WAL mode, and [`PgStore`] for PostgreSQL),
 //! the append-only migrations of the SPEC §4 data model (`migrations/sqlite`, `migrations/postgres`)
 //! and the durable job queue.
@@ -22,6 +23,7 @@ mod playlists;
 mod ports;
 mod postgres;
 mod sqlite;
+mod stats;
 
 pub use dynamic::*;
 pub use error::StoreError;
@@ -30,6 +32,7 @@ pub use playlists::*;
 pub use ports::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use stats::*;
 
 use std::sync::Arc;
 

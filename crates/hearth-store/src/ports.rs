@@ -341,6 +341,7 @@ pub trait Store:
     + JobStore
     + StatusStore
     + RecoStore
+    + crate::stats::StatsStore
     + crate::dynamic::DynamicStore
     + crate::playlists::PlaylistStore
     + crate::library::LibraryStore
@@ -355,6 +356,7 @@ impl<T> Store for T where
         + JobStore
         + StatusStore
         + RecoStore
+        + crate::stats::StatsStore
         + crate::dynamic::DynamicStore
         + crate::playlists::PlaylistStore
         + crate::library::LibraryStore

@@ -16,6 +16,7 @@ pub struct PgStore {
 
 impl PgStore {
     pub(crate) const BACKEND: &'static str = "postgres";
+    pub(crate) const DB_SIZE_SQL: &'static str = "SELECT pg_database_size(current_database())";
     pub(crate) const CLAIM_SQL: &'static str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
          locked_at = $2, updated_at = $2 WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= $2 \
          AND kind IN ({kinds}) ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING {cols}";

@@ -900,6 +900,124 @@ macro_rules! impl_store {
         }
 
         #[async_trait]
+        impl crate::stats::StatsStore for $store {
+            async fn listening_stats(&self, profile: Option<ProfileId>, now: UnixMs, top_n: u32) -> StoreResult<crate::stats::ListeningStats> {
+                use crate::stats::*;
+                // `$1` is the profile id (ignored when no profile is asked for).
+                let filter = match profile {
+                    None => "TRUE",
+                    Some(p) if p.0 == self.default_id() => "(l.profile_id = $1 OR l.profile_id IS NULL)",
+                    Some(_) => "l.profile_id = $1",
+                };
+                let pid = profile.map_or(0, |p| p.0);
+                const DAY_MS: i64 = 86_400_000;
+                let totals = sqlx::query(&format!(
+                    "SELECT COUNT(*) AS total, \
+                     COALESCE(SUM(CASE WHEN l.ts > $2 AND l.ts <= $4 THEN 1 ELSE 0 END), 0) AS d7, \
+                     COALESCE(SUM(CASE WHEN l.ts > $3 AND l.ts <= $4 THEN 1 ELSE 0 END), 0) AS d30, \
+                     COALESCE(SUM(CASE WHEN l.skipped THEN 1 ELSE 0 END), 0) AS skipped \
+                     FROM listen_events l WHERE {filter} AND $1 = $1"
+                ))
+                .bind(pid)
+                .bind(now - 7 * DAY_MS)
+                .bind(now - 30 * DAY_MS)
+                .bind(now)
+                .fetch_one(self.r())
+                .await?;
+                let mut out = ListeningStats {
+                    listens_total: totals.try_get("total")?,
+                    listens_7d: totals.try_get("d7")?,
+                    listens_30d: totals.try_get("d30")?,
+                    skipped: totals.try_get("skipped")?,
+                    ..ListeningStats::default()
+                };
+                let rows = sqlx::query(&format!(
+                    "SELECT COALESCE(p.name, '{DEFAULT_PROFILE}') AS profile, COUNT(*) AS total, \
+                     COALESCE(SUM(CASE WHEN l.ts > $2 AND l.ts <= $3 THEN 1 ELSE 0 END), 0) AS d30, \
+                     COALESCE(SUM(CASE WHEN l.skipped THEN 1 ELSE 0 END), 0) AS skipped \
+                     FROM listen_events l LEFT JOIN profiles p ON p.id = l.profile_id WHERE {filter} AND $1 = $1 \
+                     GROUP BY COALESCE(p.name, '{DEFAULT_PROFILE}') ORDER BY total DESC, profile"
+                ))
+                .bind(pid)
+                .bind(now - 30 * DAY_MS)
+                .bind(now)
+                .fetch_all(self.r())
+                .await?;
+                for r in rows {
+                    out.per_profile.push(ProfileListens {
+                        profile: r.try_get("profile")?,
+                        listens_total: r.try_get("total")?,
+                        listens_30d: r.try_get("d30")?,
+                        skipped: r.try_get("skipped")?,
+                    });
+                }
+                let rows = sqlx::query(&format!(
+                    "SELECT t.artist AS artist, COUNT(*) AS plays FROM listen_events l JOIN tracks t ON t.id = l.track_id \
+                     WHERE {filter} AND $1 = $1 GROUP BY t.artist ORDER BY plays DESC, artist LIMIT $2"
+                ))
+                .bind(pid)
+                .bind(i64::from(top_n))
+                .fetch_all(self.r())
+                .await?;
+                for r in rows {
+                    out.top_artists.push(ArtistPlays { artist: r.try_get("artist")?, plays: r.try_get("plays")? });
+                }
+                let rows = sqlx::query(&format!(
+                    "SELECT t.id AS id, t.artist AS artist, t.title AS title, COUNT(*) AS plays FROM listen_events l \
+                     JOIN tracks t ON t.id = l.track_id WHERE {filter} AND $1 = $1 \
+                     GROUP BY t.id, t.artist, t.title ORDER BY plays DESC, t.id LIMIT $2"
+                ))
+                .bind(pid)
+                .bind(i64::from(top_n))
+                .fetch_all(self.r())
+                .await?;
+                for r in rows {
+                    out.top_tracks.push(TrackPlays {
+                        track_id: TrackId(r.try_get("id")?),
+                        artist: r.try_get("artist")?,
+                        title: r.try_get("title")?,
+                        plays: r.try_get("plays")?,
+                    });
+                }
+                // Feedback always names a profile (deletes reassign it to `default`).
+                let fb_filter = if profile.is_some() { "f.profile_id = $1" } else { "$1 = $1" };
+                let rows = sqlx::query(&format!(
+                    "SELECT f.kind AS kind, COUNT(*) AS n FROM feedback f WHERE {fb_filter} GROUP BY f.kind ORDER BY f.kind"
+                ))
+                .bind(pid)
+                .fetch_all(self.r())
+                .await?;
+                for r in rows {
+                    out.feedback.push(FeedbackCount { kind: r.try_get("kind")?, count: r.try_get("n")? });
+                }
+                Ok(out)
+            }
+
+            async fn system_health(&self) -> StoreResult<crate::stats::SystemHealth> {
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM profiles) AS profiles, (SELECT COUNT(*) FROM tracks) AS tracks, \
+                     (SELECT COUNT(DISTINCT track_id) FROM audio_features) AS analysed, \
+                     (SELECT COUNT(*) FROM jobs WHERE status = 'queued') AS queued, \
+                     (SELECT COUNT(*) FROM jobs WHERE status = 'running') AS running, \
+                     (SELECT COUNT(*) FROM jobs WHERE status = 'failed') AS failed",
+                )
+                .fetch_one(self.r())
+                .await?;
+                let db_size_bytes: i64 = sqlx::query_scalar(<$store>::DB_SIZE_SQL).fetch_one(self.r()).await?;
+                Ok(crate::stats::SystemHealth {
+                    backend: <$store>::BACKEND.to_string(),
+                    db_size_bytes,
+                    profiles: row.try_get("profiles")?,
+                    tracks: row.try_get("tracks")?,
+                    analysed: row.try_get("analysed")?,
+                    queued_jobs: row.try_get("queued")?,
+                    running_jobs: row.try_get("running")?,
+                    failed_jobs: row.try_get("failed")?,
+                })
+            }
+        }
+
+        #[async_trait]
         impl TrackStore for $store {
             async fn get_track(&self, id: TrackId) -> StoreResult<Option<Track>> {
                 let row = sqlx::query("SELECT * FROM tracks WHERE id = $1").bind(id.0).fetch_optional(self.r()).await?;

@@ -18,6 +18,9 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub(crate) const BACKEND: &'static str = "sqlite";
+    /// Pages in use × page size (the main database file; the WAL is not counted).
+    pub(crate) const DB_SIZE_SQL: &'static str =
+        "SELECT CAST(p.page_count * s.page_size AS BIGINT) FROM pragma_page_count() p, pragma_page_size() s";
     /// SQLite has one writer (this connection), so the subquery cannot race.
     pub(crate) const CLAIM_SQL: &'static str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
          locked_at = $2, updated_at = $2 WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= $2 \

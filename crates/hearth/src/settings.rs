@@ -42,6 +42,15 @@ impl Settings {
             check_secret_permissions(path, &text)?;
             b = b.file(&path.display().to_string(), &text)?;
         }
+        if let crate::Command::Demo(_) = command {
+            // The demo never writes into the real default data directory; the environment and
+            // --data-dir still win.
+            b = b.set(
+                "data_dir",
+                crate::cmd::demo::DEFAULT_DEMO_DIR,
+                "hearth demo",
+            )?;
+        }
         b = b.env(std::env::vars())?;
         if let Some(d) = &global.data_dir {
             b = b.set("data_dir", d, "--data-dir")?;

@@ -1,5 +1,6 @@
 //! HTTP behaviour, tested in process (no sockets) through `tower::ServiceExt::oneshot`.
 
+mod dashboard;
 mod errors;
 mod haunt_fm_examples;
 mod household;

@@ -6,4 +6,5 @@ mod contract;
 mod library;
 mod living;
 mod playlists;
+mod stats;
 mod support;

@@ -97,3 +97,38 @@ fn a_world_readable_config_with_secrets_is_refused() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).contains("abc"));
 }
+
+#[test]
+fn every_command_documents_itself_with_examples() {
+    let out = hearth().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let commands = [
+        "serve",
+        "profile",
+        "import",
+        "config",
+        "eval",
+        "recommend",
+        "mood",
+        "stats",
+        "demo",
+        "bench",
+        "refresh",
+        "cycling",
+        "next",
+    ];
+    for cmd in commands {
+        assert!(
+            text.contains(&format!("  {cmd} ")),
+            "--help lacks {cmd}: {text}"
+        );
+        let out = hearth().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{cmd} --help failed");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains("Examples:") && help.contains(&format!("hearth {cmd}")),
+            "`hearth {cmd} --help` has no examples: {help}"
+        );
+    }
+    assert!(text.contains("Exit codes"), "{text}");
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `hearth` binary: real processes, real sockets on loopback.
 
 mod cli;
+mod demo;
 mod durability;
 mod eval;
 mod import;
