@@ -75,6 +75,7 @@ impl CandidateSource for RecommendationSource {
             vibe: None,
             alpha: 1.0,
             limit,
+            seed: None,
         };
         let items = self.reco.recommend(&req, now).await?;
         Ok(items

@@ -133,6 +133,7 @@ pub async fn generate(
                 vibe: spec.vibe.clone(),
                 alpha: spec.alpha,
                 limit,
+                seed: Some(params.seed),
             },
             now,
         )

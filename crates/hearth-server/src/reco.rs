@@ -73,6 +73,9 @@ pub struct RecoRequest {
     pub vibe: Option<String>,
     pub alpha: f32,
     pub limit: usize,
+    /// Seed of the exploration noise; `None` derives one from the minute and the profile (so
+    /// repeated requests vary slowly). A playlist passes its own seed: same seed, same list.
+    pub seed: Option<u64>,
 }
 
 /// One ranked item with its track row (when the catalogue still has it).
@@ -622,7 +625,9 @@ impl RecoService {
         };
         input.anchors = &anchors;
         input.limit = req.limit;
-        input.seed = (now as u64 / 60_000) ^ req.profile.map_or(0, |p| p.0 as u64).rotate_left(17);
+        input.seed = req.seed.unwrap_or_else(|| {
+            (now as u64 / 60_000) ^ req.profile.map_or(0, |p| p.0 as u64).rotate_left(17)
+        });
         let ranked = scoring::recommend(&input)?;
 
         // Names for the reasons (anchors and exemplars may be outside the shortlist).

@@ -391,6 +391,7 @@ async fn reco_view(
             vibe: vibe.clone(),
             alpha,
             limit: RECOMMENDATIONS,
+            seed: None,
         };
         let items = state
             .reco

@@ -117,6 +117,7 @@ pub async fn recommendations(
         vibe: vibe.clone(),
         alpha,
         limit: limit as usize,
+        seed: None,
     };
     let items = state.reco.recommend(&req, now).await?;
     let recommendations: Vec<RecoItemView> = items.into_iter().map(RecoItemView::from).collect();

@@ -60,6 +60,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         vibe: vibe.clone(),
         alpha: args.alpha,
         limit: args.limit,
+        seed: None,
     };
     let items = reco
         .recommend(&req, now)
