@@ -6,7 +6,6 @@ use anyhow::{bail, Context};
 use hearth_core::clock::{Clock, SystemClock};
 use hearth_core::ids::PlaylistId;
 use hearth_core::playlist::{EnergyArc, PlaylistParams};
-use hearth_core::profile_name::DEFAULT_PROFILE;
 use hearth_server::playlists::{self, ExportFormat, GenerateSpec, PlaylistView};
 use hearth_server::reco::RecoService;
 use hearth_store::DynStore;
@@ -140,22 +139,7 @@ async fn generate(settings: &Settings, store: DynStore, g: GenerateArgs) -> anyh
     }
     // Same checks as the API; the messages name the field (`total_tracks` is --tracks).
     params.validate()?;
-    let vibe = g
-        .vibe
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty());
-    let profile = match (&g.profile, &vibe) {
-        (None, Some(_)) => None,
-        (name, _) => {
-            let name = name.as_deref().unwrap_or(DEFAULT_PROFILE);
-            Some(
-                store
-                    .get_profile(name)
-                    .await?
-                    .with_context(|| format!("profile {name:?} does not exist"))?,
-            )
-        }
-    };
+    let (profile, vibe) = super::listener(&store, g.profile.as_deref(), g.vibe).await?;
     let reco = RecoService::new(store.clone(), &settings.config);
     let spec = GenerateSpec {
         profile,

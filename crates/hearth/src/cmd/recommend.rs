@@ -4,7 +4,6 @@
 use crate::settings::Settings;
 use anyhow::{bail, Context};
 use hearth_core::clock::{Clock, SystemClock};
-use hearth_core::profile_name::DEFAULT_PROFILE;
 use hearth_server::reco::{RecoRequest, RecoService};
 
 #[derive(clap::Args, Debug)]
@@ -38,22 +37,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot open the store at {url}"))?;
     let now = SystemClock.now_ms();
-    let vibe = args
-        .vibe
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty());
-    let profile = match (&args.profile, &vibe) {
-        (None, Some(_)) => None,
-        (name, _) => {
-            let name = name.as_deref().unwrap_or(DEFAULT_PROFILE);
-            Some(
-                store
-                    .get_profile(name)
-                    .await?
-                    .with_context(|| format!("profile {name:?} does not exist"))?,
-            )
-        }
-    };
+    let (profile, vibe) = super::listener(&store, args.profile.as_deref(), args.vibe).await?;
     let reco = RecoService::new(store.clone(), &settings.config);
     let req = RecoRequest {
         profile: profile.as_ref().map(|p| p.id),
