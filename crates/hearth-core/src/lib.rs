@@ -11,12 +11,14 @@
 //! decayed multi-centroid taste profiles with exact incremental updates, mood, staleness),
 //! [`qfzz`] (QFZZ PersonalizedDJ scoring and feedback), [`vibe`] (the offline mood lexicon),
 //! [`scoring`] (the one ranker that serves `/api/recommendations` and the evaluation harness),
+//! [`collab`] (co-listening: item-based collaborative filtering over listening baskets),
 //! [`explore`] (seeded RNG, epsilon-greedy and Thompson sampling), [`playlist`] (playlist
 //! assembly: known/discovery mix, artist rules, duration fitting, energy/tempo ordering) and
 //! [`dynamic`] (the living playlist: sections, the per-refresh change bound, snapshots and
 //! rollback diffs).
 
 pub mod clock;
+pub mod collab;
 pub mod config;
 pub mod dynamic;
 pub mod error;
