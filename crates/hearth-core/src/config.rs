@@ -120,6 +120,10 @@ pub struct ScoringConfig {
     pub freshness_weight: f64,
     pub meta_weight: f64,
     pub exploration_noise: f64,
+    /// Weight of household co-listening (standardised per request; see `scoring::Evidence`).
+    pub collaborative_weight: f64,
+    /// Weight of household popularity (standardised; negative favours the long tail).
+    pub popularity_weight: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -489,6 +493,22 @@ impl Config {
             ("mood.decay_rate", self.mood.decay_rate),
         ] {
             in_unit(f, x)?;
+        }
+        for (f, x, lo) in [
+            (
+                "scoring.collaborative_weight",
+                self.scoring.collaborative_weight,
+                0.0,
+            ),
+            (
+                "scoring.popularity_weight",
+                self.scoring.popularity_weight,
+                -10.0,
+            ),
+        ] {
+            if !(x.is_finite() && (lo..=10.0).contains(&x)) {
+                return Err(CoreError::invalid(f, format!("{x} must be in [{lo}, 10]")));
+            }
         }
         let sum = p.core_fraction + p.exploration_fraction + p.discovery_fraction;
         if (sum - 1.0).abs() > 1e-6 {

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! score = w_taste · taste_side + w_mood · mood + w_fresh · (1 − staleness) + w_meta · qfzz
-//!         − w_avoid · max(0, cos(avoid))  + noise
+//!         − w_avoid · max(0, cos(avoid))
+//!         + Σ_e w_e · z(evidence_e)  + noise       (e: collaborative, latent, tag_taste, popularity)
 //! taste_side = alpha · taste + (1 − alpha) · vibe     (haunt-fm: alpha 1 = pure taste, 0 = pure
 //!                                                      vibe; without a vibe, taste alone)
 //! ```
@@ -14,6 +15,12 @@
 //! centroid's in [`CentroidMode::Single`]); `vibe` is the cosine to a text embedding when one is
 //! given, else the lexicon's [`vibe_score`]; `qfzz` is [`qfzz::score_track`] with the profile's
 //! explicit preferences; `noise` follows [`ExplorationMode`].
+//!
+//! **Evidence** ([`Evidence`]) is what a candidate brings from outside the vector space —
+//! co-listening ([`crate::collab::CoListening`]), a latent-factor preference, taste in a second
+//! (tag) space, popularity. Each has its own scale, so every evidence value is standardised over
+//! the request's eligible candidates (a z-score; a missing value scores as the mean) before it is
+//! weighted: the hybrid of SPEC §14 is this blend, tuned offline by `hearth eval hetrec`.
 //!
 //! **Multi-modal taste.** With several centroids each candidate belongs to its nearest centroid,
 //! and the result is drawn from the centroids in proportion to their mass ([`allocate_slots`]), so
@@ -83,6 +90,14 @@ pub struct ScoreWeights {
     pub avoid: f32,
     /// Scale of the exploration term (epsilon-greedy `uniform(0, ε)` or `ε · θ`).
     pub exploration_noise: f32,
+    /// Weight of the standardised co-listening evidence.
+    pub collaborative: f32,
+    /// Weight of the standardised latent-factor evidence.
+    pub latent: f32,
+    /// Weight of the standardised tag-space taste evidence.
+    pub tag_taste: f32,
+    /// Weight of the standardised popularity evidence (negative favours the long tail).
+    pub popularity: f32,
 }
 
 impl Default for ScoreWeights {
@@ -94,6 +109,10 @@ impl Default for ScoreWeights {
             meta: 0.1,
             avoid: 0.3,
             exploration_noise: 0.1,
+            collaborative: 0.1,
+            latent: 0.0,
+            tag_taste: 0.0,
+            popularity: 0.0,
         }
     }
 }
@@ -107,6 +126,9 @@ impl ScoreWeights {
             ("scoring.meta_weight", self.meta),
             ("scoring.avoid_weight", self.avoid),
             ("scoring.exploration_noise", self.exploration_noise),
+            ("scoring.collaborative_weight", self.collaborative),
+            ("scoring.latent_weight", self.latent),
+            ("scoring.tag_taste_weight", self.tag_taste),
         ] {
             if !(w.is_finite() && (0.0..=10.0).contains(&w)) {
                 return Err(CoreError::invalid(
@@ -114,6 +136,13 @@ impl ScoreWeights {
                     format!("{w} must be a number in [0, 10]"),
                 ));
             }
+        }
+        let p = self.popularity;
+        if !(p.is_finite() && (-10.0..=10.0).contains(&p)) {
+            return Err(CoreError::invalid(
+                "scoring.popularity_weight",
+                format!("{p} must be a number in [-10, 10]"),
+            ));
         }
         Ok(())
     }
@@ -154,6 +183,51 @@ impl VibeInput {
     }
 }
 
+/// What a candidate brings from outside the vector space, each value on its own scale (see the
+/// module docs: [`recommend`] standardises them per request). `None`: not known for this track.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Co-listening with the profile's tracks ([`crate::collab::CoListening::score`]).
+    pub collaborative: Option<f32>,
+    /// A latent-factor preference (e.g. implicit ALS) when such a model is trained.
+    pub latent: Option<f32>,
+    /// Taste similarity in a second, tag-based vector space.
+    pub tag_taste: Option<f32>,
+    /// Popularity, e.g. `ln(1 + listeners)`.
+    pub popularity: Option<f32>,
+}
+
+impl Evidence {
+    fn values(&self) -> [Option<f32>; 4] {
+        [
+            self.collaborative,
+            self.latent,
+            self.tag_taste,
+            self.popularity,
+        ]
+    }
+
+    fn from_values(v: [Option<f32>; 4]) -> Self {
+        Evidence {
+            collaborative: v[0],
+            latent: v[1],
+            tag_taste: v[2],
+            popularity: v[3],
+        }
+    }
+}
+
+impl ScoreWeights {
+    fn evidence(&self) -> [f32; 4] {
+        [
+            self.collaborative,
+            self.latent,
+            self.tag_taste,
+            self.popularity,
+        ]
+    }
+}
+
 /// One candidate track. Borrowed so a large candidate set is not copied.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
@@ -168,6 +242,7 @@ pub struct Candidate<'a> {
     pub cluster: Option<u32>,
     /// Plays inside the staleness window (see [`crate::taste::recent_plays`]).
     pub recent_plays: u32,
+    pub evidence: Evidence,
 }
 
 impl Candidate<'_> {
@@ -181,6 +256,7 @@ impl Candidate<'_> {
             meta: None,
             cluster: None,
             recent_plays: 0,
+            evidence: Evidence::default(),
         }
     }
 }
@@ -258,6 +334,8 @@ pub struct ScoreComponents {
     pub meta: f32,
     /// Positive cosine to the nearest avoid direction.
     pub avoid: f32,
+    /// The standardised evidence (z-scores; `None` where the candidate had none).
+    pub evidence: Evidence,
     pub noise: f32,
 }
 
@@ -291,6 +369,11 @@ pub enum Reason {
         score: f32,
         matched_tags: Vec<String>,
         matched_attributes: Vec<VibeAttribute>,
+    },
+    /// Often listened to alongside the profile's tracks (co-listening `z` standard deviations
+    /// above the shortlist's mean).
+    CoListened {
+        z: f32,
     },
     /// Fits what the profile has been playing lately.
     Mood {
@@ -361,6 +444,7 @@ impl Reason {
                 }
             }
             Reason::Mood { .. } => "fits what you have been playing lately".to_string(),
+            Reason::CoListened { .. } => "often played alongside the music you play".to_string(),
             Reason::GenrePreference {
                 genre, similar_to, ..
             } => match similar_to {
@@ -526,6 +610,9 @@ struct Ctx<'a> {
     mood: Option<(&'a [f32], f32)>,
     vibe_vec: Option<(&'a [f32], f32)>,
     alpha: Option<f32>,
+    /// Per evidence kind: (mean, standard deviation) over the eligible candidates, `None` when
+    /// no candidate has it or its weight is 0.
+    evidence_stats: [Option<(f64, f64)>; 4],
 }
 
 /// One candidate's evaluation without the exploration term.
@@ -616,8 +703,28 @@ impl Ctx<'_> {
             _ => 0.0,
         };
         let avoid = avoid_cos.max(0.0);
+        let mut z = [None; 4];
+        let mut evidence = 0.0f32;
+        for (k, (v, wk)) in c
+            .evidence
+            .values()
+            .into_iter()
+            .zip(w.evidence())
+            .enumerate()
+        {
+            if let (Some(v), Some((mean, sd))) = (v, self.evidence_stats[k]) {
+                let zk = if sd > 1e-12 {
+                    ((f64::from(v) - mean) / sd) as f32
+                } else {
+                    0.0
+                };
+                z[k] = Some(zk);
+                evidence += wk * zk;
+            }
+        }
         let base = w.taste * taste_side + w.mood * mood_s + w.freshness * freshness + w.meta * meta
-            - w.avoid * avoid;
+            - w.avoid * avoid
+            + evidence;
         Eval {
             comp: ScoreComponents {
                 taste,
@@ -627,6 +734,7 @@ impl Ctx<'_> {
                 freshness,
                 meta,
                 avoid,
+                evidence: Evidence::from_values(z),
                 noise: 0.0,
             },
             base: if base.is_finite() { base } else { 0.0 },
@@ -637,6 +745,40 @@ impl Ctx<'_> {
             vibe_match,
         }
     }
+}
+
+/// Whether a candidate takes part in the ranking (not excluded, not known unless asked).
+fn eligible(input: &RecommendInput<'_>, c: &Candidate<'_>) -> bool {
+    !input.exclude.is_some_and(|e| e.contains(&c.track_id))
+        && (input.include_known || !input.profile.is_some_and(|p| p.knows(c.track_id)))
+}
+
+/// Mean and population standard deviation of each weighted evidence kind over the eligible
+/// candidates that carry it.
+fn evidence_stats(input: &RecommendInput<'_>) -> [Option<(f64, f64)>; 4] {
+    let weights = input.weights.evidence();
+    let mut out = [None; 4];
+    for (k, slot) in out.iter_mut().enumerate() {
+        if weights[k] == 0.0 {
+            continue;
+        }
+        let values: Vec<f64> = input
+            .candidates
+            .iter()
+            .filter(|c| eligible(input, c))
+            .filter_map(|c| c.evidence.values()[k])
+            .filter(|v| v.is_finite())
+            .map(f64::from)
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        *slot = Some((mean, var.sqrt()));
+    }
+    out
 }
 
 /// Scores and ranks candidates (see the module docs). Deterministic for a given input and seed.
@@ -699,6 +841,7 @@ pub fn recommend(input: &RecommendInput<'_>) -> Result<Vec<ScoredTrack>, CoreErr
             .and_then(|v| v.vector.as_deref())
             .and_then(|v| norm_of(v).map(|n| (v, n))),
         alpha: input.vibe.map(|v| v.alpha),
+        evidence_stats: evidence_stats(input),
     };
 
     let mut rng = SeededRng::new(input.seed);
@@ -710,10 +853,7 @@ pub fn recommend(input: &RecommendInput<'_>) -> Result<Vec<ScoredTrack>, CoreErr
     let mut pool_rng = rng.fork(0x7405);
     let mut rows: Vec<Row> = Vec::with_capacity(input.candidates.len());
     for (idx, c) in input.candidates.iter().enumerate() {
-        if input.exclude.is_some_and(|e| e.contains(&c.track_id)) {
-            continue;
-        }
-        if !input.include_known && input.profile.is_some_and(|p| p.knows(c.track_id)) {
+        if !eligible(input, c) {
             continue;
         }
         let e = ctx.eval(c, false);
@@ -855,6 +995,11 @@ fn reasons_for(ctx: &Ctx<'_>, c: &Candidate<'_>, e: &Eval, explored: bool) -> Ve
             });
         }
     }
+    if let Some(z) = e.comp.evidence.collaborative {
+        if z >= CO_LISTENED_REASON_Z && input.weights.collaborative > 0.0 {
+            reasons.push(Reason::CoListened { z });
+        }
+    }
     if let Some(m) = e.mood_cos.filter(|m| *m >= MOOD_REASON_COSINE) {
         reasons.push(Reason::Mood { similarity: m });
     }
@@ -961,6 +1106,8 @@ pub fn similar_tracks(
 const SIMILAR_TO_KNOWN_COSINE: f32 = 0.8;
 /// Cosine to the mood vector at which "fits what you have been playing" is said.
 const MOOD_REASON_COSINE: f32 = 0.7;
+/// Co-listening z-score at which "often played alongside the music you play" is said.
+const CO_LISTENED_REASON_Z: f32 = 1.0;
 /// Cosine to an avoid direction at which "resembles music you disliked" is said.
 const NEAR_DISLIKED_COSINE: f32 = 0.5;
 

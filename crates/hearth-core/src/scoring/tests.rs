@@ -664,3 +664,103 @@ fn similar_tracks_rank_by_cosine_to_the_seed() {
     assert_eq!(similar_tracks(TrackId(1), &seed, &cs, None, 1).len(), 1);
     assert!(similar_tracks(TrackId(1), &[0.0, 0.0, 0.0], &cs, None, 5).is_empty());
 }
+
+#[test]
+fn evidence_is_standardised_per_request_and_weighted() {
+    // No taste, no mood: only evidence separates the candidates. Collaborative 3, 2, 1 and one
+    // candidate without any: mean 2, population sd sqrt(2/3); the missing one scores as the mean.
+    let ev = |c: Option<f32>, p: Option<f32>| Evidence {
+        collaborative: c,
+        popularity: p,
+        ..Evidence::default()
+    };
+    let evidence = [
+        ev(Some(3.0), Some(5.0)),
+        ev(Some(2.0), Some(1.0)),
+        ev(Some(1.0), Some(0.0)),
+        ev(None, None),
+    ];
+    let cands: Vec<Candidate<'_>> = evidence
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Candidate {
+            evidence: *e,
+            ..Candidate::new(TrackId(i as i64 + 1))
+        })
+        .collect();
+    let run = |w: ScoreWeights| {
+        let mut input = RecommendInput::new(&cands, NOW);
+        input.weights = w;
+        input.exploration = ExplorationMode::Off;
+        recommend(&input).unwrap()
+    };
+    let quiet = ScoreWeights {
+        taste: 0.0,
+        mood: 0.0,
+        freshness: 0.0,
+        meta: 0.0,
+        avoid: 0.0,
+        exploration_noise: 0.0,
+        collaborative: 0.0,
+        latent: 0.0,
+        tag_taste: 0.0,
+        popularity: 0.0,
+    };
+    let out = run(ScoreWeights {
+        collaborative: 1.0,
+        ..quiet.clone()
+    });
+    let order: Vec<i64> = out.iter().map(|s| s.track_id.0).collect();
+    // Track 2 is at the mean, track 4 has none: both z = 0, tied, ids break the tie.
+    assert_eq!(order, vec![1, 2, 4, 3], "missing evidence sits at the mean");
+    let sd = (2.0f32 / 3.0).sqrt();
+    let z1 = out[0].components.evidence.collaborative.unwrap();
+    assert!(close(z1, 1.0 / sd) && close(out[0].score, 1.0 / sd));
+    assert_eq!(out[2].components.evidence.collaborative, None);
+    assert!(close(out[1].score, 0.0) && close(out[2].score, 0.0));
+    // Popularity is z-scored too; a negative weight favours the long tail and outweighs a
+    // co-listening weight of half its size.
+    let out = run(ScoreWeights {
+        collaborative: 0.5,
+        popularity: -1.0,
+        ..quiet.clone()
+    });
+    let order: Vec<i64> = out.iter().map(|s| s.track_id.0).collect();
+    assert_eq!(order, vec![2, 3, 4, 1], "{out:?}");
+    // Unweighted evidence is neither computed nor reported.
+    let out = run(quiet.clone());
+    assert!(out
+        .iter()
+        .all(|s| s.components.evidence == Evidence::default()));
+    // A negative popularity weight is valid, negative co-listening is not.
+    assert!(ScoreWeights {
+        collaborative: -0.1,
+        ..quiet
+    }
+    .validate()
+    .is_err());
+}
+
+#[test]
+fn co_listened_reason_is_given_for_outliers_only() {
+    let cands: Vec<Candidate<'_>> = (1..=10)
+        .map(|i| Candidate {
+            evidence: Evidence {
+                collaborative: Some(if i == 7 { 9.0 } else { 0.0 }),
+                ..Evidence::default()
+            },
+            ..Candidate::new(TrackId(i))
+        })
+        .collect();
+    let mut input = RecommendInput::new(&cands, NOW);
+    input.exploration = ExplorationMode::Off;
+    let out = recommend(&input).unwrap();
+    assert_eq!(out[0].track_id, TrackId(7));
+    assert!(out[0].reasons.contains(&Reason::CoListened { z: 3.0 }));
+    assert!(out[1..].iter().all(|s| !s
+        .reasons
+        .iter()
+        .any(|r| matches!(r, Reason::CoListened { .. }))));
+    let text = Reason::CoListened { z: 3.0 }.render(&|_| None);
+    assert_eq!(text, "often played alongside the music you play");
+}
