@@ -70,6 +70,19 @@ pub trait ListenStore: Send + Sync {
     ) -> StoreResult<Vec<ListenEvent>>;
     /// Every listen of one profile, oldest first (taste rebuilds).
     async fn listens_of_profile(&self, profile: ProfileId) -> StoreResult<Vec<ListenEvent>>;
+    /// The household's listening days, the baskets of co-listening (SPEC §7.4): each distinct
+    /// (profile, UTC day, track) of a listen that was not a skip, ordered by profile, day and
+    /// track. Legacy rows without a profile count as the default profile's.
+    async fn listening_days(&self) -> StoreResult<Vec<ListeningDay>>;
+}
+
+/// One (profile, day, track) of [`ListenStore::listening_days`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListeningDay {
+    pub profile_id: ProfileId,
+    /// Days since the Unix epoch (UTC).
+    pub day: i64,
+    pub track_id: TrackId,
 }
 
 /// What a bulk import stored.

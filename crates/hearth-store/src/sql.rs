@@ -897,6 +897,24 @@ macro_rules! impl_store {
                 }
                 Ok(out)
             }
+
+            async fn listening_days(&self) -> StoreResult<Vec<crate::ports::ListeningDay>> {
+                let rows = sqlx::query(
+                    "SELECT DISTINCT COALESCE(profile_id, $1) AS profile_id, ts / 86400000 AS day, track_id                      FROM listen_events WHERE NOT skipped ORDER BY 1, 2, 3",
+                )
+                .bind(self.default_id())
+                .fetch_all(self.r())
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(crate::ports::ListeningDay {
+                        profile_id: ProfileId(r.try_get("profile_id")?),
+                        day: r.try_get("day")?,
+                        track_id: TrackId(r.try_get("track_id")?),
+                    });
+                }
+                Ok(out)
+            }
         }
 
         #[async_trait]

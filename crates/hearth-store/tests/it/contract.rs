@@ -56,6 +56,7 @@ crate::contract_tests!(
     audio_features_round_trip_and_upsert,
     taste_profiles_round_trip_per_model,
     mood_overrides_expire,
+    listening_days_are_distinct_unskipped_baskets,
 );
 
 async fn default_profile_is_seeded_and_protected(store: DynStore) {
@@ -928,4 +929,39 @@ async fn mood_overrides_expire(store: DynStore) {
         store.set_mood_override(d, &empty).await,
         Err(StoreError::InvalidInput { .. })
     ));
+}
+
+async fn listening_days_are_distinct_unskipped_baskets(store: DynStore) {
+    const DAY: i64 = 86_400_000;
+    const HOUR: i64 = 3_600_000;
+    let day0 = T0 / DAY + 1;
+    let base = day0 * DAY;
+    let d = default_id(&store).await;
+    let b = store.create_profile("bob", None, T0).await.unwrap().id;
+    let mut skipped = listen(d, "Artist", "C", base + 4 * HOUR);
+    skipped.skipped = true;
+    let batch = vec![
+        listen(d, "Artist", "A", base + HOUR),
+        listen(d, "Artist", "A", base + 2 * HOUR),
+        listen(d, "Artist", "B", base + 3 * HOUR),
+        skipped,
+        listen(d, "Artist", "A", base + DAY + HOUR),
+        listen(b, "Artist", "B", base + HOUR),
+    ];
+    let out = store.record_listens(&batch, WINDOW).await.unwrap();
+    let id = |i: usize| match out[i] {
+        ListenOutcome::Stored { track_id, .. } => track_id,
+        ListenOutcome::Duplicate { track_id } => track_id,
+    };
+    let (a, bt) = (id(0), id(2));
+    assert!(a < bt);
+    let days = store.listening_days().await.unwrap();
+    let got: Vec<(ProfileId, i64, TrackId)> = days
+        .iter()
+        .map(|x| (x.profile_id, x.day, x.track_id))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(d, day0, a), (d, day0, bt), (d, day0 + 1, a), (b, day0, bt),]
+    );
 }
