@@ -12,11 +12,20 @@
 //! **Catalogue.** Loaded lazily from `audio_vectors(1)` / `all_track_features(1)` on first use
 //! and kept current by [`RecoService::add_features`]; the index follows hearth-index's
 //! [`IndexPolicy`] (exact below its threshold, HNSW above).
+//!
+//! **Co-listening.** The household's listening days (one basket per profile and UTC day) fit a
+//! [`CoListening`] model — the same code as the evaluation's ItemKNN and the hybrid's
+//! collaborative term. A request scores the profile's played tracks against it: co-listened
+//! tracks the profile does not know join the candidates, and every candidate carries its
+//! co-listening as [`Evidence`], which `recommend` standardises and weighs by
+//! `[scoring] collaborative_weight`. The model is built on first use and rebuilt in the
+//! background when listens arrived and it is older than [`COLLAB_REFRESH`].
 
 use crate::hooks::{ListenHook, StoredListen};
 use crate::ApiError;
 use async_trait::async_trait;
 use hearth_core::clock::UnixMs;
+use hearth_core::collab::CoListening;
 use hearth_core::config::Config;
 use hearth_core::explore::ExplorationMode;
 use hearth_core::ids::{ProfileId, TrackId};
@@ -24,7 +33,8 @@ use hearth_core::model::{Feedback, Track};
 use hearth_core::prefs::Preferences;
 use hearth_core::qfzz::{self, QfzzTrack};
 use hearth_core::scoring::{
-    self, Anchor, Candidate, CentroidMode, RecommendInput, ScoreWeights, ScoredTrack, VibeInput,
+    self, Anchor, Candidate, CentroidMode, Evidence, RecommendInput, ScoreWeights, ScoredTrack,
+    VibeInput,
 };
 use hearth_core::taste::{
     mood_vector, MoodParams, StalenessParams, TasteEvent, TasteParams, TasteProfile, TasteSummary,
@@ -40,6 +50,29 @@ use tokio::sync::{Mutex, RwLock};
 pub const DSP_VERSION: i32 = 1;
 /// `taste_profiles.model` of profiles built from DSP v1 vectors.
 pub const TASTE_MODEL: &str = "dsp-v1";
+/// Minimum age of the co-listening model before new listens trigger a rebuild.
+pub const COLLAB_REFRESH: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The household co-listening model and its freshness.
+#[derive(Default)]
+struct CollabCache {
+    model: RwLock<Option<(Arc<CoListening>, std::time::Instant)>>,
+    /// Listens arrived since the last build.
+    dirty: std::sync::atomic::AtomicBool,
+    /// A background rebuild is running.
+    building: std::sync::atomic::AtomicBool,
+}
+
+impl CollabCache {
+    async fn build(store: &DynStore) -> Result<CoListening, ApiError> {
+        let days = store.listening_days().await?;
+        // Rows come ordered by (profile, day): consecutive runs are the baskets.
+        let baskets = days
+            .chunk_by(|a, b| a.profile_id == b.profile_id && a.day == b.day)
+            .map(|run| run.iter().map(|d| d.track_id).collect::<Vec<_>>());
+        Ok(CoListening::fit(baskets))
+    }
+}
 
 /// What recommendations know about the analysed catalogue.
 #[derive(Default)]
@@ -103,6 +136,7 @@ pub struct RecoService {
     /// written behind, by [`RecoService::flush`], instead of serialising the whole profile on
     /// every group commit — that write grew with the profile and held SQLite's one writer.
     dirty: std::sync::Mutex<HashSet<ProfileId>>,
+    collab: Arc<CollabCache>,
 }
 
 impl RecoService {
@@ -132,6 +166,8 @@ impl RecoService {
                 freshness: config.scoring.freshness_weight as f32,
                 meta: config.scoring.meta_weight as f32,
                 exploration_noise: config.scoring.exploration_noise as f32,
+                collaborative: config.scoring.collaborative_weight as f32,
+                popularity: config.scoring.popularity_weight as f32,
                 ..ScoreWeights::default()
             },
             policy: IndexPolicy::default(),
@@ -139,7 +175,55 @@ impl RecoService {
             profiles: Mutex::new(HashMap::new()),
             rebuilt_through: std::sync::Mutex::new(HashMap::new()),
             dirty: std::sync::Mutex::new(HashSet::new()),
+            collab: Arc::new(CollabCache::default()),
         }
+    }
+
+    /// The household co-listening model, or `None` when no weight uses it. Built on first use;
+    /// afterwards, when listens arrived and the model is older than [`COLLAB_REFRESH`], rebuilt
+    /// on a background task while requests keep using the current one.
+    pub async fn co_listening(&self) -> Result<Option<Arc<CoListening>>, ApiError> {
+        use std::sync::atomic::Ordering;
+        if self.weights.collaborative == 0.0 && self.weights.popularity == 0.0 {
+            return Ok(None);
+        }
+        let cache = &self.collab;
+        let current = cache.model.read().await.clone();
+        let Some((model, built)) = current else {
+            let mut slot = cache.model.write().await;
+            if let Some((m, _)) = slot.as_ref() {
+                return Ok(Some(m.clone()));
+            }
+            cache.dirty.store(false, Ordering::SeqCst);
+            let m = Arc::new(CollabCache::build(&self.store).await?);
+            *slot = Some((m.clone(), std::time::Instant::now()));
+            return Ok(Some(m));
+        };
+        if built.elapsed() >= COLLAB_REFRESH
+            && cache.dirty.load(Ordering::SeqCst)
+            && !cache.building.swap(true, Ordering::SeqCst)
+        {
+            cache.dirty.store(false, Ordering::SeqCst);
+            let (cache, store) = (self.collab.clone(), self.store.clone());
+            tokio::spawn(async move {
+                match CollabCache::build(&store).await {
+                    Ok(m) => {
+                        *cache.model.write().await = Some((Arc::new(m), std::time::Instant::now()));
+                    }
+                    Err(e) => {
+                        cache.dirty.store(true, Ordering::SeqCst);
+                        tracing::warn!(error = %e, "co-listening rebuild failed");
+                    }
+                }
+                cache.building.store(false, Ordering::SeqCst);
+            });
+        }
+        Ok(Some(model))
+    }
+
+    /// Drops the co-listening model so the next request rebuilds it (tests, admin reloads).
+    pub async fn reset_co_listening(&self) {
+        *self.collab.model.write().await = None;
     }
 
     /// Writes every profile changed since the last flush to the store; returns how many.
@@ -565,6 +649,33 @@ impl RecoService {
             all.truncate(shortlist * 10);
             ids = all;
         }
+        // Co-listening: the profile's played tracks against the household's listening days.
+        let collab = if req.profile.is_some() {
+            self.co_listening().await?
+        } else {
+            None
+        };
+        let co_scores: HashMap<TrackId, f64> = match (&collab, &taste) {
+            (Some(m), Some(t)) => {
+                let played: Vec<TrackId> = t
+                    .tracks()
+                    .iter()
+                    .filter(|(_, tt)| tt.weight > 0.0)
+                    .map(|(id, _)| *id)
+                    .collect();
+                m.score_map(&played)
+            }
+            _ => HashMap::new(),
+        };
+        if self.weights.collaborative > 0.0 {
+            let mut co: Vec<(f64, TrackId)> = co_scores
+                .iter()
+                .filter(|(id, _)| !known.contains(&id.0))
+                .map(|(id, s)| (*s, *id))
+                .collect();
+            co.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            ids.extend(co.into_iter().take(shortlist / 4).map(|(_, id)| id));
+        }
         let mut seen = HashSet::new();
         ids.retain(|id| seen.insert(*id));
 
@@ -595,6 +706,14 @@ impl RecoService {
                 meta: metas.get(id),
                 cluster: None,
                 recent_plays: 0,
+                evidence: match &collab {
+                    Some(m) => Evidence {
+                        collaborative: Some(co_scores.get(id).copied().unwrap_or(0.0) as f32),
+                        popularity: Some((m.listeners(*id) as f32).ln_1p()),
+                        ..Evidence::default()
+                    },
+                    None => Evidence::default(),
+                },
             })
             .collect();
         let anchors_src: Vec<(TrackId, f64)> = taste
@@ -807,6 +926,11 @@ fn index_error(e: hearth_index::IndexError) -> ApiError {
 #[async_trait]
 impl ListenHook for RecoService {
     async fn on_listens(&self, listens: &[StoredListen]) {
+        if !listens.is_empty() {
+            self.collab
+                .dirty
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         let mut by_profile: HashMap<ProfileId, Vec<TasteEvent>> = HashMap::new();
         let mut newest = 0;
         let marks = self

@@ -408,3 +408,59 @@ async fn explicit_mood_is_stored_with_expiry_and_detected_mood_reflects_listenin
     let (s, _) = app.call("GET", "/api/profiles/nobody/mood", None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+/// Components of one recommended item.
+fn item(v: &Value, id: TrackId) -> Option<&Value> {
+    v["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["track_id"].as_i64() == Some(id.0))
+}
+
+#[tokio::test]
+async fn household_co_listening_lifts_what_others_play_alongside() {
+    // Bob plays Thunder 0, 1 and 17 on the same day; Alice plays Thunder 0 and 1. Thunder 17
+    // sounds no closer to Alice's taste than the other metal tracks, but the household's
+    // co-listening lifts it for her — and only while `collaborative_weight` is on.
+    for (weight, expect_lift) in [("0.1", true), ("0", false)] {
+        let app = TestApp::with_env(&[("HEARTH_SCORING_COLLABORATIVE_WEIGHT", weight)]).await;
+        let cat = catalogue(&app).await;
+        setup_profile(&app, "alice", "Kitchen Speaker").await;
+        setup_profile(&app, "bob", "Bedroom Speaker").await;
+        for i in [0, 1, 17] {
+            let artist = format!("Iron Band {}", i % 5);
+            listen(&app, "Bedroom Speaker", &artist, &format!("Thunder {i}")).await;
+        }
+        for i in [0, 1] {
+            let artist = format!("Iron Band {}", i % 5);
+            listen(&app, "Kitchen Speaker", &artist, &format!("Thunder {i}")).await;
+        }
+        wait_for_events(&app, "alice", 2).await;
+        wait_for_events(&app, "bob", 3).await;
+        let lifted = cat.metal[17];
+        let r = recommend(&app, "profile=alice&limit=40").await;
+        let it = item(&r, lifted).expect("every unknown track is a candidate");
+        let z = &it["components"]["evidence"]["collaborative"];
+        let said = it["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().contains("often played alongside"));
+        if expect_lift {
+            assert!(z.as_f64().unwrap() > 3.0, "a clear outlier: {it}");
+            assert!(said, "the reason says why: {it}");
+            let others = cat.metal[2..17].iter().chain(&cat.metal[18..]);
+            let best_other = others
+                .filter_map(|id| base_score(&r, *id))
+                .fold(f64::MIN, f64::max);
+            assert!(
+                base_score(&r, lifted).unwrap() > best_other,
+                "co-listened track ranks above every other metal track: {r}"
+            );
+        } else {
+            assert!(z.is_null(), "no evidence without the weight: {it}");
+            assert!(!said, "{it}");
+        }
+    }
+}
