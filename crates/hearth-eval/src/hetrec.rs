@@ -8,13 +8,13 @@ use crate::evaluate::evaluate;
 use crate::interactions::Interactions;
 use crate::metrics::Summary;
 use crate::rankers::{
-    evaluate_top, tune_hybrid, HybridRanker, HybridWeights, Signals, TasteRanker,
+    evaluate_top, hybrid_weights, tune_hybrid, HybridRanker, Signals, TasteRanker,
 };
 use crate::report::{EvalReport, RankerResult};
 use crate::split::{leave_one_out, LeaveOneOut};
 use crate::vectors::{tag_vectors, ItemVectors};
 use crate::EvalOptions;
-use hearth_core::scoring::CentroidMode;
+use hearth_core::scoring::{CentroidMode, ScoreWeights};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::collections::HashSet;
@@ -235,7 +235,7 @@ pub fn tune_hybrid_on_validation(
     data: &HetrecData,
     split: &LeaveOneOut,
     seed: u64,
-) -> Result<(HybridWeights, f64), EvalError> {
+) -> Result<(ScoreWeights, f64), EvalError> {
     let val = leave_one_out(&split.train, seed.wrapping_add(1));
     let held: HashSet<(u32, u32)> = split.test.iter().chain(&val.test).copied().collect();
     let tags = tag_vectors_without(data, &held, seed);
@@ -247,13 +247,7 @@ pub fn tune_hybrid_on_validation(
         als: &als,
         tag: TasteRanker::new("hybrid", &val.train, &tags, CentroidMode::Multi),
         cooccurrence: TasteRanker::new("hybrid", &val.train, &cooc, CentroidMode::Multi),
-        weights: HybridWeights {
-            item_knn: 1.0,
-            als: 0.0,
-            tag_taste: 0.0,
-            cooccurrence_taste: 0.0,
-            popularity: 0.0,
-        },
+        weights: hybrid_weights(0.0, 0.0, 0.0, 0.0),
         shortlist: HYBRID_SHORTLIST,
         log_popularity: log_popularity(&val.train),
     };
@@ -262,7 +256,7 @@ pub fn tune_hybrid_on_validation(
         .par_iter()
         .map(|&(u, t)| Ok((hybrid.signals(u as usize)?, t)))
         .collect::<Result<_, EvalError>>()?;
-    Ok(tune_hybrid(&signals))
+    tune_hybrid(&hybrid, &signals)
 }
 
 /// Models shared between rankers, built on first use; each build's wall time is charged to the
@@ -372,20 +366,22 @@ pub fn run_hetrec(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, EvalErro
                     als,
                     tag: TasteRanker::new("hybrid", train, &tags, CentroidMode::Multi),
                     cooccurrence: TasteRanker::new("hybrid", train, &cooc, CentroidMode::Multi),
-                    weights,
+                    weights: weights.clone(),
                     shortlist: HYBRID_SHORTLIST,
                     log_popularity: log_popularity(train),
                 };
                 notes.push(format!(
                     "hybrid weights (grid-searched on a validation split of the training data, \
-                     seed+1, validation NDCG@10 {val_ndcg:.4}): item-knn {}, als {}, tag-taste {}, \
-                     cooccurrence-taste {}, popularity {}; shortlist = top {HYBRID_SHORTLIST} \
-                     ItemKNN + top {} ALS.",
-                    weights.item_knn,
-                    weights.als,
+                     seed+1, validation NDCG@10 {val_ndcg:.4}) of scoring::recommend, co-listening \
+                     and the other evidence z-scored per user over the shortlist: collaborative \
+                     (ItemKNN = hearth_core::collab::CoListening) {}, latent (ALS) {}, tag-taste {}, \
+                     popularity {}, co-occurrence taste (raw [0,1]) {}; shortlist = top \
+                     {HYBRID_SHORTLIST} ItemKNN + top {} ALS.",
+                    weights.collaborative,
+                    weights.latent,
                     weights.tag_taste,
-                    weights.cooccurrence_taste,
                     weights.popularity,
+                    weights.taste,
                     HYBRID_SHORTLIST / 2
                 ));
                 evaluate_top(&hybrid, &split.test)?

@@ -2,60 +2,42 @@
 //! neighbours kept; an item's score for a user is the sum of its similarities to the user's
 //! training items.
 //!
-//! With binary data `sim(i, j) = c_ij / sqrt(n_i · n_j)` (`c_ij` co-listeners, `n_i` listeners),
-//! so `score(j) = n_j^-½ · Σ_v [j ∈ v] · Σ_{i ∈ u ∩ v} n_i^-½`. Scoring walks user → items →
-//! co-users → their items instead of materialising the 17k × 17k similarity matrix: a few
-//! hundred thousand sparse operations per user, fast even unoptimised.
+//! This is [`hearth_core::collab::CoListening`] — the co-listening model that also feeds the
+//! collaborative term of `/api/recommendations` — with one basket per training user (item `i`
+//! is `TrackId(i)`).
 
 use crate::evaluate::Scorer;
 use crate::interactions::Interactions;
+use hearth_core::collab::CoListening;
+use hearth_core::ids::TrackId;
 
 /// Item-based kNN with cosine similarity on binarised interactions.
 pub struct ItemKnn<'a> {
     train: &'a Interactions,
-    by_item: Interactions,
-    inv_sqrt_degree: Vec<f64>,
+    model: CoListening,
 }
 
 impl<'a> ItemKnn<'a> {
     pub fn fit(train: &'a Interactions) -> Self {
-        let inv_sqrt_degree = train
-            .item_degrees()
-            .into_iter()
-            .map(|d| {
-                if d == 0 {
-                    0.0
-                } else {
-                    1.0 / f64::from(d).sqrt()
-                }
-            })
-            .collect();
-        ItemKnn {
-            train,
-            by_item: train.transpose(),
-            inv_sqrt_degree,
-        }
+        let model = CoListening::fit((0..train.n_users()).map(|u| as_tracks(train.items(u))));
+        ItemKnn { train, model }
     }
+
+    /// The fitted co-listening model.
+    pub fn model(&self) -> &CoListening {
+        &self.model
+    }
+}
+
+/// Item indices as track ids.
+pub fn as_tracks(items: &[u32]) -> Vec<TrackId> {
+    items.iter().map(|&i| TrackId(i64::from(i))).collect()
 }
 
 impl Scorer for ItemKnn<'_> {
     fn score(&self, user: usize, out: &mut [f64]) {
-        let mut co_user_weight = vec![0.0f64; self.train.n_users()];
-        for &i in self.train.items(user) {
-            let w = self.inv_sqrt_degree[i as usize];
-            for &v in self.by_item.items(i as usize) {
-                co_user_weight[v as usize] += w;
-            }
-        }
-        for (v, &w) in co_user_weight.iter().enumerate() {
-            if w != 0.0 {
-                for &j in self.train.items(v) {
-                    out[j as usize] += w;
-                }
-            }
-        }
-        for (s, &d) in out.iter_mut().zip(&self.inv_sqrt_degree) {
-            *s *= d;
+        for (t, s) in self.model.score(&as_tracks(self.train.items(user))) {
+            out[t.0 as usize] += s;
         }
     }
 }
