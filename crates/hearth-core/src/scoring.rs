@@ -118,6 +118,23 @@ impl Default for ScoreWeights {
 }
 
 impl ScoreWeights {
+    /// Every weight 0: a starting point for rankers that switch single terms on (offline
+    /// evaluation, tests).
+    pub fn zero() -> Self {
+        ScoreWeights {
+            taste: 0.0,
+            mood: 0.0,
+            freshness: 0.0,
+            meta: 0.0,
+            avoid: 0.0,
+            exploration_noise: 0.0,
+            collaborative: 0.0,
+            latent: 0.0,
+            tag_taste: 0.0,
+            popularity: 0.0,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), CoreError> {
         for (field, w) in [
             ("scoring.taste_weight", self.taste),

@@ -54,15 +54,7 @@ pub fn evaluate_top(ranker: &dyn TopList, test: &[(u32, u32)]) -> Result<Summary
 fn taste_only_weights() -> ScoreWeights {
     ScoreWeights {
         taste: 1.0,
-        mood: 0.0,
-        freshness: 0.0,
-        meta: 0.0,
-        avoid: 0.0,
-        exploration_noise: 0.0,
-        collaborative: 0.0,
-        latent: 0.0,
-        tag_taste: 0.0,
-        popularity: 0.0,
+        ..ScoreWeights::zero()
     }
 }
 

@@ -694,18 +694,7 @@ fn evidence_is_standardised_per_request_and_weighted() {
         input.exploration = ExplorationMode::Off;
         recommend(&input).unwrap()
     };
-    let quiet = ScoreWeights {
-        taste: 0.0,
-        mood: 0.0,
-        freshness: 0.0,
-        meta: 0.0,
-        avoid: 0.0,
-        exploration_noise: 0.0,
-        collaborative: 0.0,
-        latent: 0.0,
-        tag_taste: 0.0,
-        popularity: 0.0,
-    };
+    let quiet = ScoreWeights::zero();
     let out = run(ScoreWeights {
         collaborative: 1.0,
         ..quiet.clone()
