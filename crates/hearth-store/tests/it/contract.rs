@@ -929,3 +929,121 @@ async fn mood_overrides_expire(store: DynStore) {
         Err(StoreError::InvalidInput { .. })
     ));
 }
+
+/// Listens as an older version stored them, before migration 0006: `(ts, dedup_key)`.
+const PRE_0006_KEYS: [(i64, &str); 4] = [
+    (
+        1_700_000_000_123,
+        "spotify-extended:a68db4f2088b5822836dbc7999d7b182",
+    ),
+    (5, "lastfm-csv:0123456789abcdef0123456789abcdef"),
+    (-5, "x:ffffffffffffffffffffffffffffffff"),
+    // Not a row key (the demo's own keys): left alone.
+    (T0, "demo:old:7"),
+];
+
+/// The same rows keyed as `row_key` keys them now (`<source>:<ts padded to 13>:<hash>`).
+const POST_0006_KEYS: [&str; 4] = [
+    "spotify-extended:1700000000123:a68db4f2088b5822836dbc7999d7b182",
+    "lastfm-csv:0000000000005:0123456789abcdef0123456789abcdef",
+    "x:-000000000005:ffffffffffffffffffffffffffffffff",
+    "demo:old:7",
+];
+
+/// Statements writing [`PRE_0006_KEYS`] into a database migrated up to 0005 (the SQL is the
+/// same on both backends).
+fn pre_0006_listens_sql() -> Vec<String> {
+    let mut sql = vec![
+        "INSERT INTO tracks (title, artist, norm_key, origin, added_at) \
+                        VALUES ('Old', 'Import', 'import|old', 'history', 0)"
+            .to_string(),
+    ];
+    for (ts, key) in PRE_0006_KEYS {
+        sql.push(format!(
+            "INSERT INTO listen_events (track_id, profile_id, ts, source, dedup_key) VALUES \
+             ((SELECT id FROM tracks WHERE norm_key = 'import|old'), \
+              (SELECT id FROM profiles WHERE name = 'default'), {ts}, 'old', '{key}')"
+        ));
+    }
+    sql
+}
+
+/// After migration 0006, re-importing the old rows under their new-format keys stores nothing
+/// (idempotency survives the key format change) and new rows still go in.
+async fn reimport_after_0006_is_idempotent(store: DynStore) {
+    let d = default_id(&store).await;
+    let mut rows: Vec<NewListen> = PRE_0006_KEYS
+        .iter()
+        .zip(POST_0006_KEYS)
+        .map(|(&(ts, _), key)| NewListen {
+            dedup_key: Some(key.to_string()),
+            ..listen(d, "Import", "Old", ts)
+        })
+        .collect();
+    let first = store.import_listens(&rows).await.unwrap();
+    assert_eq!(
+        (first.stored.len(), first.duplicates),
+        (0, rows.len()),
+        "every pre-0006 key was rewritten to the current format"
+    );
+    rows.push(NewListen {
+        dedup_key: Some("x:0000000000006:ffffffffffffffffffffffffffffffff".into()),
+        ..listen(d, "Import", "Old", 6)
+    });
+    let second = store.import_listens(&rows).await.unwrap();
+    assert_eq!((second.stored.len(), second.duplicates), (1, 4));
+    assert_eq!(store.status_counts().await.unwrap().listens, 5);
+}
+
+/// Migrations up to (not including) `version`, from the store's own migration directory.
+async fn migrator_before(backend: &str, version: i64) -> sqlx::migrate::Migrator {
+    let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+    let mut m = sqlx::migrate::Migrator::new(std::path::Path::new(&dir))
+        .await
+        .unwrap();
+    let older: Vec<_> = m
+        .migrations
+        .iter()
+        .filter(|m| m.version < version)
+        .cloned()
+        .collect();
+    assert!(!older.is_empty());
+    m.migrations = older.into();
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_migration_0006_rewrites_old_row_keys() {
+    let (url, _guard) = crate::support::sqlite_url();
+    {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        migrator_before("sqlite", 6).await.run(&pool).await.unwrap();
+        for sql in pre_0006_listens_sql() {
+            sqlx::query(&sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    let store = hearth_store::SqliteStore::open(&url).await.unwrap();
+    reimport_after_0006_is_idempotent(std::sync::Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_migration_0006_rewrites_old_row_keys() {
+    let Some((url, _guard)) = crate::support::postgres_url().await else {
+        return;
+    };
+    {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        migrator_before("postgres", 6)
+            .await
+            .run(&pool)
+            .await
+            .unwrap();
+        for sql in pre_0006_listens_sql() {
+            sqlx::query(&sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    let store = hearth_store::PgStore::open(&url).await.unwrap();
+    reimport_after_0006_is_idempotent(std::sync::Arc::new(store)).await;
+}
