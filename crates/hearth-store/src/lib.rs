@@ -22,7 +22,9 @@ mod library;
 mod playlists;
 mod ports;
 mod postgres;
+mod postgres_import;
 mod sqlite;
+mod sqlite_import;
 mod stats;
 
 pub use dynamic::*;

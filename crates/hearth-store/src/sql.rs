@@ -242,7 +242,9 @@ pub(crate) const JOB_COLUMNS: &str =
 
 /// Implements every store port for `$store` over database `$db`. The type must provide
 /// `fn w(&self) -> &Pool<$db>` (writes), `fn r(&self) -> &Pool<$db>` (reads), `fn default_id(&self)
-/// -> i64`, `async fn lock_dedup(tx, profile_id, track_id)`, `const CLAIM_SQL` and `const BACKEND`.
+/// -> i64`, `async fn lock_dedup(tx, profile_id, track_id)`, the bulk-import steps
+/// `import_known_tracks(tx, keys)` and `import_insert_listens(tx, batch, track_ids)`
+/// (`sqlite_import.rs`, `postgres_import.rs`), `const CLAIM_SQL` and `const BACKEND`.
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         use crate::ports::*;
@@ -782,7 +784,6 @@ macro_rules! impl_store {
                     }
                 }
                 let keys: Vec<String> = batch.iter().map(|l| l.track.norm_key()).collect();
-                let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
                 let mut first_of: Vec<usize> = Vec::new();
                 {
                     let mut seen = std::collections::HashSet::new();
@@ -793,19 +794,9 @@ macro_rules! impl_store {
                     }
                 }
                 let mut tx = self.w().begin().await?;
-                // 1. Known tracks, in chunks.
-                for chunk in first_of.chunks(500) {
-                    let sql = format!("SELECT id, norm_key FROM tracks WHERE norm_key IN ({})", crate::sql::placeholders(chunk.len(), 1));
-                    let sql = <$store>::bulk_sql(sql);
-                    let mut q = sqlx::query(&sql);
-                    for &i in chunk {
-                        q = q.bind(&keys[i]);
-                    }
-                    for r in q.fetch_all(&mut *tx).await? {
-                        let k: String = r.try_get("norm_key")?;
-                        ids.insert(k, r.try_get("id")?);
-                    }
-                }
+                // 1. Known tracks (how the rows come back is the backend's business).
+                let distinct: Vec<&str> = first_of.iter().map(|&i| keys[i].as_str()).collect();
+                let mut ids = <$store>::import_known_tracks(&mut tx, &distinct).await?;
                 // 2. New tracks, multi-row inserts.
                 let missing: Vec<usize> = first_of.iter().copied().filter(|&i| !ids.contains_key(&keys[i])).collect();
                 for (key, id) in Self::insert_tracks_tx(&mut tx, batch, &keys, &missing).await? {
@@ -822,42 +813,14 @@ macro_rules! impl_store {
                         ids.insert(keys[i].clone(), id);
                     }
                 }
-                // 3. Listens, multi-row inserts; a stored key makes the row a duplicate.
-                const LISTEN_COLS: usize = 9;
-                let mut stored_keys: std::collections::HashMap<String, (i64, i64)> = std::collections::HashMap::new();
-                for chunk in (0..batch.len()).collect::<Vec<_>>().chunks(300) {
-                    let rows: Vec<String> = (0..chunk.len())
-                        .map(|r| format!("({})", crate::sql::placeholders(LISTEN_COLS, 1 + r * LISTEN_COLS)))
-                        .collect();
-                    let sql = format!(
-                        "INSERT INTO listen_events (track_id, profile_id, ts, source, speaker_name, ms_played, skipped, reason_end, dedup_key)                          VALUES {} ON CONFLICT (dedup_key) DO NOTHING RETURNING id, track_id, dedup_key",
-                        rows.join(", ")
-                    );
-                    let sql = <$store>::bulk_sql(sql);
-                    let mut q = sqlx::query(&sql);
-                    for &i in chunk {
-                        let l = &batch[i];
-                        q = q
-                            .bind(ids[&keys[i]])
-                            .bind(l.profile_id.0)
-                            .bind(l.ts)
-                            .bind(&l.source)
-                            .bind(&l.speaker_name)
-                            .bind(l.ms_played)
-                            .bind(l.skipped)
-                            .bind(&l.reason_end)
-                            .bind(&l.dedup_key);
-                    }
-                    for r in q.fetch_all(&mut *tx).await? {
-                        let k: String = r.try_get("dedup_key")?;
-                        stored_keys.insert(k, (r.try_get("id")?, r.try_get("track_id")?));
-                    }
-                }
+                // 3. Listens; a stored key (or one repeated in the batch) makes the row a duplicate.
+                let track_ids: Vec<i64> = keys.iter().map(|k| ids[k]).collect();
+                let listen_ids = <$store>::import_insert_listens(&mut tx, batch, &track_ids).await?;
                 tx.commit().await?;
-                for (row, l) in batch.iter().enumerate() {
-                    match l.dedup_key.as_ref().and_then(|k| stored_keys.remove(k)) {
-                        Some((id, track)) => {
-                            out.stored.push((id, TrackId(track)));
+                for (row, id) in listen_ids.into_iter().enumerate() {
+                    match id {
+                        Some(id) => {
+                            out.stored.push((id, TrackId(track_ids[row])));
                             out.stored_rows.push(row);
                         }
                         None => out.duplicates += 1,

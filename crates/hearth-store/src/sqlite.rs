@@ -39,7 +39,13 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16000");
+            .pragma("cache_size", "-16000")
+            // Checkpoint when the WAL reaches 32 MB instead of SQLite's 4 MB: a bulk import's
+            // commit dirties thousands of pages of the (profile, track, ts) index, and at 4 MB
+            // every commit was followed by a checkpoint copying all of them into the database
+            // file again; fewer, larger checkpoints copy a page rewritten by several commits
+            // once (issue 3: 1M-row import 36k -> 48k rows/s, 4.6 -> 3.5 GB written).
+            .pragma("wal_autocheckpoint", "8192");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))

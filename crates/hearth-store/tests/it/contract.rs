@@ -731,6 +731,19 @@ async fn bulk_import_resolves_tracks_and_is_idempotent(store: DynStore) {
         first.stored.iter().any(|(_, t)| *t == known),
         "an existing track is reused"
     );
+    // The reported ids are the stored rows' own ids (the SQLite adapter derives them from the
+    // insert instead of reading each row back).
+    let by_id: std::collections::HashMap<i64, ListenEvent> = store
+        .listens_of_profile(d)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    for (&(id, track), &row) in first.stored.iter().zip(&first.stored_rows) {
+        let l = &by_id[&id];
+        assert_eq!((l.track_id, l.ts), (track, rows[row].ts), "listen {id}");
+    }
     let again = store.import_listens(&rows).await.unwrap();
     assert_eq!(
         (again.stored.len(), again.duplicates, again.new_tracks.len()),
