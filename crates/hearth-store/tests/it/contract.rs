@@ -53,6 +53,7 @@ crate::contract_tests!(
     status_counts_reflect_contents,
     track_search_is_case_insensitive_and_escapes_wildcards,
     bulk_import_resolves_tracks_and_is_idempotent,
+    import_session_commits_many_batches_and_drop_rolls_back,
     audio_features_round_trip_and_upsert,
     taste_profiles_round_trip_per_model,
     mood_overrides_expire,
@@ -755,6 +756,63 @@ async fn bulk_import_resolves_tracks_and_is_idempotent(store: DynStore) {
         store.import_listens(&bad).await,
         Err(StoreError::InvalidInput { .. })
     ));
+}
+
+/// An import session: batches accumulate in one transaction until `commit`, keys and tracks
+/// from earlier batches of the session count as stored, and dropping it rolls back whatever
+/// was written since its last commit.
+async fn import_session_commits_many_batches_and_drop_rolls_back(store: DynStore) {
+    let d = default_id(&store).await;
+    let row = |i: i64| NewListen {
+        dedup_key: Some(format!("s:{i}")),
+        ..listen(
+            d,
+            &format!("Artist {}", i % 3),
+            &format!("Title {}", i % 5),
+            T0 + i,
+        )
+    };
+    let first: Vec<NewListen> = (0..1_500).map(row).collect();
+    // Overlaps the first batch by 500 keys; same 15 recordings.
+    let second: Vec<NewListen> = (1_000..2_500).map(row).collect();
+    let mut session = store.begin_import().await.unwrap();
+    let a = session.import_listens(&first).await.unwrap();
+    assert_eq!(
+        (a.stored.len(), a.duplicates, a.new_tracks.len()),
+        (1_500, 0, 15)
+    );
+    let b = session.import_listens(&second).await.unwrap();
+    assert_eq!(
+        (b.stored.len(), b.duplicates, b.new_tracks.len()),
+        (1_000, 500, 0),
+        "keys and tracks written earlier in the session are known"
+    );
+    assert_eq!(b.stored_rows, (500..1_500).collect::<Vec<usize>>());
+    session.commit().await.unwrap();
+    assert_eq!(store.status_counts().await.unwrap().listens, 2_500);
+    // Still usable after a commit; what is not committed is rolled back on drop.
+    let third: Vec<NewListen> = (2_500..3_000).map(row).collect();
+    let c = session.import_listens(&third).await.unwrap();
+    assert_eq!(c.stored.len(), 500);
+    drop(session);
+    assert_eq!(store.status_counts().await.unwrap().listens, 2_500);
+    let again = store.import_listens(&third).await.unwrap();
+    assert_eq!(
+        again.stored.len(),
+        500,
+        "the rolled-back batch imports again"
+    );
+    // The ids a session reports are the stored rows' own.
+    let by_id: std::collections::HashMap<i64, ListenEvent> = store
+        .listens_of_profile(d)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    for (&(id, track), &r) in b.stored.iter().zip(&b.stored_rows) {
+        assert_eq!((by_id[&id].track_id, by_id[&id].ts), (track, second[r].ts));
+    }
 }
 
 /// Distinct (artist, title) pairs among the generated rows, plus the "Repeat" row's recording.
