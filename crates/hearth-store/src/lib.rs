@@ -12,6 +12,8 @@
 //! store contract test suite (`tests/it`) holds for both.
 //!
 //! Saved playlists and their items: [`PlaylistStore`] (`playlists.rs`), also part of [`Store`].
+//! Bulk imports write many batches per transaction through an [`ImportSession`]; the steps that
+//! differ per engine are in `sqlite_import.rs` and `postgres_import.rs`.
 
 #[macro_use]
 mod sql;
