@@ -12,6 +12,8 @@
 //! store contract test suite (`tests/it`) holds for both.
 //!
 //! Saved playlists and their items: [`PlaylistStore`] (`playlists.rs`), also part of [`Store`].
+//! Bulk imports write many batches per transaction through an [`ImportSession`]; the steps that
+//! differ per engine are in `sqlite_import.rs` and `postgres_import.rs`.
 
 #[macro_use]
 mod sql;
@@ -22,7 +24,9 @@ mod library;
 mod playlists;
 mod ports;
 mod postgres;
+mod postgres_import;
 mod sqlite;
+mod sqlite_import;
 mod stats;
 
 pub use dynamic::*;

@@ -242,7 +242,9 @@ pub(crate) const JOB_COLUMNS: &str =
 
 /// Implements every store port for `$store` over database `$db`. The type must provide
 /// `fn w(&self) -> &Pool<$db>` (writes), `fn r(&self) -> &Pool<$db>` (reads), `fn default_id(&self)
-/// -> i64`, `async fn lock_dedup(tx, profile_id, track_id)`, `const CLAIM_SQL` and `const BACKEND`.
+/// -> i64`, `async fn lock_dedup(tx, profile_id, track_id)`, the bulk-import steps
+/// `import_known_tracks(tx, keys)` and `import_insert_listens(tx, batch, track_ids)`
+/// (`sqlite_import.rs`, `postgres_import.rs`), `const CLAIM_SQL` and `const BACKEND`.
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         use crate::ports::*;
@@ -256,6 +258,92 @@ macro_rules! impl_store {
         use sqlx::Row;
 
         impl $store {
+            /// One import batch inside `tx` (the body of [`ListenStore::import_listens`] and of
+            /// [`ImportSession::import_listens`]); validates the whole batch before any write.
+            /// `known` caches `norm_key -> track id` across the batches of a session: tracks are
+            /// never deleted and `norm_key` never changes, so an entry stays true whatever other
+            /// writers do (a key not in it is looked up).
+            async fn import_batch_tx(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                batch: &[NewListen],
+                known: &mut std::collections::HashMap<String, i64>,
+            ) -> StoreResult<ImportOutcome> {
+                let mut out = ImportOutcome::default();
+                if batch.is_empty() {
+                    return Ok(out);
+                }
+                for (i, l) in batch.iter().enumerate() {
+                    if l.dedup_key.is_none() {
+                        return Err(StoreError::InvalidInput { field: format!("batch[{i}].dedup_key"), reason: "imports need a row key".into() });
+                    }
+                    if l.track.title.trim().is_empty() || l.track.artist.trim().is_empty() {
+                        return Err(StoreError::InvalidInput { field: format!("batch[{i}].track"), reason: "title and artist must not be empty".into() });
+                    }
+                }
+                // norm_key depends on (artist, title) only, and an export repeats the same few
+                // thousand recordings: normalise each pair once.
+                let mut memo: std::collections::HashMap<(&str, &str), String> = std::collections::HashMap::new();
+                let keys: Vec<String> = batch
+                    .iter()
+                    .map(|l| memo.entry((l.track.artist.as_str(), l.track.title.as_str())).or_insert_with(|| l.track.norm_key()).clone())
+                    .collect();
+                let mut first_of: Vec<usize> = Vec::new();
+                {
+                    let mut seen = std::collections::HashSet::new();
+                    for (i, k) in keys.iter().enumerate() {
+                        if seen.insert(k.as_str()) {
+                            first_of.push(i);
+                        }
+                    }
+                }
+                // 1. Known tracks: from the session's cache, else from the database (how the
+                // rows come back is the backend's business).
+                let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+                let mut distinct: Vec<&str> = Vec::new();
+                for &i in &first_of {
+                    match known.get(&keys[i]) {
+                        Some(&id) => {
+                            ids.insert(keys[i].clone(), id);
+                        }
+                        None => distinct.push(keys[i].as_str()),
+                    }
+                }
+                ids.extend(<$store>::import_known_tracks(tx, &distinct).await?);
+                // 2. New tracks, multi-row inserts.
+                let missing: Vec<usize> = first_of.iter().copied().filter(|&i| !ids.contains_key(&keys[i])).collect();
+                for (key, id) in Self::insert_tracks_tx(tx, batch, &keys, &missing).await? {
+                    ids.insert(key, id);
+                    out.new_tracks.push(TrackId(id));
+                }
+                // Rows another writer created meanwhile: look them up.
+                for &i in &missing {
+                    if !ids.contains_key(&keys[i]) {
+                        let id: i64 = sqlx::query_scalar("SELECT id FROM tracks WHERE norm_key = $1")
+                            .bind(&keys[i])
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        ids.insert(keys[i].clone(), id);
+                    }
+                }
+                // 3. Listens; a stored key (or one repeated in the batch) makes the row a duplicate.
+                let track_ids: Vec<i64> = keys.iter().map(|k| ids[k]).collect();
+                if known.len() + ids.len() > IMPORT_TRACK_CACHE {
+                    known.clear();
+                }
+                known.extend(ids);
+                let listen_ids = <$store>::import_insert_listens(tx, batch, &track_ids).await?;
+                for (row, id) in listen_ids.into_iter().enumerate() {
+                    match id {
+                        Some(id) => {
+                            out.stored.push((id, TrackId(track_ids[row])));
+                            out.stored_rows.push(row);
+                        }
+                        None => out.duplicates += 1,
+                    }
+                }
+                Ok(out)
+            }
+
             /// Inserts the tracks of `batch[i]` for every `i` in `missing` (their `norm_key`s are
             /// `keys[i]`) in multi-row statements, origin `history`. Returns `(norm_key, id)` of the
             /// rows this call created; a key another writer created meanwhile is not returned.
@@ -585,6 +673,44 @@ macro_rules! impl_store {
             }
         }
 
+        /// Track ids an [`ImportSession`] remembers at most (about 100 bytes each); past that the
+        /// cache starts over.
+        const IMPORT_TRACK_CACHE: usize = 500_000;
+
+        /// [`ImportSession`] over this backend's writer: a transaction opened by the first batch
+        /// after a commit, and the `norm_key -> id` cache of the tracks seen so far.
+        struct SqlImportSession {
+            store: $store,
+            tx: Option<sqlx::Transaction<'static, $db>>,
+            known: std::collections::HashMap<String, i64>,
+        }
+
+        #[async_trait]
+        impl ImportSession for SqlImportSession {
+            async fn import_listens(&mut self, batch: &[NewListen]) -> StoreResult<ImportOutcome> {
+                let tx = match self.tx.as_mut() {
+                    Some(tx) => tx,
+                    None => self.tx.insert(self.store.w().begin().await?),
+                };
+                let out = <$store>::import_batch_tx(tx, batch, &mut self.known).await;
+                if out.is_err() {
+                    // Ids learnt in a transaction that will roll back may not exist.
+                    self.known.clear();
+                }
+                out
+            }
+
+            async fn commit(&mut self) -> StoreResult<()> {
+                if let Some(tx) = self.tx.take() {
+                    if let Err(e) = tx.commit().await {
+                        self.known.clear();
+                        return Err(e.into());
+                    }
+                }
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl ListenStore for $store {
             async fn record_listens(&self, batch: &[NewListen], dedup_window_ms: i64) -> StoreResult<Vec<ListenOutcome>> {
@@ -769,101 +895,14 @@ macro_rules! impl_store {
             }
 
             async fn import_listens(&self, batch: &[NewListen]) -> StoreResult<ImportOutcome> {
-                let mut out = ImportOutcome::default();
-                if batch.is_empty() {
-                    return Ok(out);
-                }
-                for (i, l) in batch.iter().enumerate() {
-                    if l.dedup_key.is_none() {
-                        return Err(StoreError::InvalidInput { field: format!("batch[{i}].dedup_key"), reason: "imports need a row key".into() });
-                    }
-                    if l.track.title.trim().is_empty() || l.track.artist.trim().is_empty() {
-                        return Err(StoreError::InvalidInput { field: format!("batch[{i}].track"), reason: "title and artist must not be empty".into() });
-                    }
-                }
-                let keys: Vec<String> = batch.iter().map(|l| l.track.norm_key()).collect();
-                let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-                let mut first_of: Vec<usize> = Vec::new();
-                {
-                    let mut seen = std::collections::HashSet::new();
-                    for (i, k) in keys.iter().enumerate() {
-                        if seen.insert(k.as_str()) {
-                            first_of.push(i);
-                        }
-                    }
-                }
                 let mut tx = self.w().begin().await?;
-                // 1. Known tracks, in chunks.
-                for chunk in first_of.chunks(500) {
-                    let sql = format!("SELECT id, norm_key FROM tracks WHERE norm_key IN ({})", crate::sql::placeholders(chunk.len(), 1));
-                    let sql = <$store>::bulk_sql(sql);
-                    let mut q = sqlx::query(&sql);
-                    for &i in chunk {
-                        q = q.bind(&keys[i]);
-                    }
-                    for r in q.fetch_all(&mut *tx).await? {
-                        let k: String = r.try_get("norm_key")?;
-                        ids.insert(k, r.try_get("id")?);
-                    }
-                }
-                // 2. New tracks, multi-row inserts.
-                let missing: Vec<usize> = first_of.iter().copied().filter(|&i| !ids.contains_key(&keys[i])).collect();
-                for (key, id) in Self::insert_tracks_tx(&mut tx, batch, &keys, &missing).await? {
-                    ids.insert(key, id);
-                    out.new_tracks.push(TrackId(id));
-                }
-                // Rows another writer created meanwhile: look them up.
-                for &i in &missing {
-                    if !ids.contains_key(&keys[i]) {
-                        let id: i64 = sqlx::query_scalar("SELECT id FROM tracks WHERE norm_key = $1")
-                            .bind(&keys[i])
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        ids.insert(keys[i].clone(), id);
-                    }
-                }
-                // 3. Listens, multi-row inserts; a stored key makes the row a duplicate.
-                const LISTEN_COLS: usize = 9;
-                let mut stored_keys: std::collections::HashMap<String, (i64, i64)> = std::collections::HashMap::new();
-                for chunk in (0..batch.len()).collect::<Vec<_>>().chunks(300) {
-                    let rows: Vec<String> = (0..chunk.len())
-                        .map(|r| format!("({})", crate::sql::placeholders(LISTEN_COLS, 1 + r * LISTEN_COLS)))
-                        .collect();
-                    let sql = format!(
-                        "INSERT INTO listen_events (track_id, profile_id, ts, source, speaker_name, ms_played, skipped, reason_end, dedup_key)                          VALUES {} ON CONFLICT (dedup_key) DO NOTHING RETURNING id, track_id, dedup_key",
-                        rows.join(", ")
-                    );
-                    let sql = <$store>::bulk_sql(sql);
-                    let mut q = sqlx::query(&sql);
-                    for &i in chunk {
-                        let l = &batch[i];
-                        q = q
-                            .bind(ids[&keys[i]])
-                            .bind(l.profile_id.0)
-                            .bind(l.ts)
-                            .bind(&l.source)
-                            .bind(&l.speaker_name)
-                            .bind(l.ms_played)
-                            .bind(l.skipped)
-                            .bind(&l.reason_end)
-                            .bind(&l.dedup_key);
-                    }
-                    for r in q.fetch_all(&mut *tx).await? {
-                        let k: String = r.try_get("dedup_key")?;
-                        stored_keys.insert(k, (r.try_get("id")?, r.try_get("track_id")?));
-                    }
-                }
+                let out = Self::import_batch_tx(&mut tx, batch, &mut std::collections::HashMap::new()).await?;
                 tx.commit().await?;
-                for (row, l) in batch.iter().enumerate() {
-                    match l.dedup_key.as_ref().and_then(|k| stored_keys.remove(k)) {
-                        Some((id, track)) => {
-                            out.stored.push((id, TrackId(track)));
-                            out.stored_rows.push(row);
-                        }
-                        None => out.duplicates += 1,
-                    }
-                }
                 Ok(out)
+            }
+
+            async fn begin_import(&self) -> StoreResult<Box<dyn ImportSession>> {
+                Ok(Box::new(SqlImportSession { store: self.clone(), tx: None, known: std::collections::HashMap::new() }))
             }
 
             async fn recent_listens(&self, profile: Option<ProfileId>, limit: u32) -> StoreResult<Vec<ListenEvent>> {

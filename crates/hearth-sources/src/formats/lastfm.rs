@@ -49,10 +49,7 @@ fn parse_fields(fields: &[String]) -> Result<Row, String> {
         spotify_id: None,
         isrc: None,
         mbid: None,
-        row_key: row_key(
-            SOURCE,
-            &[&ts.to_string(), &hearth_core::norm::norm_key(artist, title)],
-        ),
+        row_key: row_key(SOURCE, ts, &[&hearth_core::norm::norm_key(artist, title)]),
     }))
 }
 

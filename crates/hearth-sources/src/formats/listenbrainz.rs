@@ -51,10 +51,8 @@ impl ValidListen {
         let ts = ts_s * 1000;
         let key = row_key(
             source,
-            &[
-                &ts.to_string(),
-                &hearth_core::norm::norm_key(&self.artist, &self.title),
-            ],
+            ts,
+            &[&hearth_core::norm::norm_key(&self.artist, &self.title)],
         );
         ImportedListen {
             artist: self.artist,

@@ -54,13 +54,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Row, String> {
     let title = non_empty(track.title.as_deref()).ok_or("track has no title")?;
     let ms_played = s.duration.filter(|d| *d >= 0).map(|d| d * 1000);
     let duration_ms = track.length.filter(|d| *d > 0).map(|d| d * 1000);
-    let key = row_key(
-        SOURCE,
-        &[
-            &ts.to_string(),
-            &hearth_core::norm::norm_key(&artist, title),
-        ],
-    );
+    let key = row_key(SOURCE, ts, &[&hearth_core::norm::norm_key(&artist, title)]);
     Ok(Row::Listen(ImportedListen {
         title: title.to_string(),
         album: track

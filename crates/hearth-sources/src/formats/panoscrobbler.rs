@@ -50,9 +50,6 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Row, String> {
         spotify_id: None,
         isrc: None,
         mbid: None,
-        row_key: row_key(
-            SOURCE,
-            &[&ts.to_string(), &hearth_core::norm::norm_key(artist, title)],
-        ),
+        row_key: row_key(SOURCE, ts, &[&hearth_core::norm::norm_key(artist, title)]),
     }))
 }

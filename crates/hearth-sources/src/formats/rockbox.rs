@@ -65,9 +65,6 @@ fn parse_fields(line: &[u8]) -> Result<Row, String> {
         spotify_id: None,
         isrc: None,
         mbid,
-        row_key: row_key(
-            SOURCE,
-            &[&ts.to_string(), &hearth_core::norm::norm_key(artist, title)],
-        ),
+        row_key: row_key(SOURCE, ts, &[&hearth_core::norm::norm_key(artist, title)]),
     }))
 }

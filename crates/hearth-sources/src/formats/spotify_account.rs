@@ -68,8 +68,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Row, String> {
     }
     let key = row_key(
         SOURCE,
+        ts,
         &[
-            &ts.to_string(),
             &ms_played.to_string(),
             &hearth_core::norm::norm_key(artist, title),
         ],

@@ -99,13 +99,13 @@ pub(crate) fn parse(bytes: &[u8], video_file: bool) -> Result<Row, String> {
     let reason_end = non_empty(r.reason_end.as_deref());
     let spotify_id =
         non_empty(r.spotify_track_uri.as_deref()).and_then(crate::listen::normalize_spotify_track);
-    let ts_s = ts.to_string();
     let ms_s = ms_played.to_string();
     let key = match &spotify_id {
-        Some(uri) => row_key(SOURCE, &[&ts_s, &ms_s, uri]),
+        Some(uri) => row_key(SOURCE, ts, &[&ms_s, uri]),
         None => row_key(
             SOURCE,
-            &[&ts_s, &ms_s, &hearth_core::norm::norm_key(artist, title)],
+            ts,
+            &[&ms_s, &hearth_core::norm::norm_key(artist, title)],
         ),
     };
     Ok(Row::Listen(ImportedListen {

@@ -53,6 +53,7 @@ crate::contract_tests!(
     status_counts_reflect_contents,
     track_search_is_case_insensitive_and_escapes_wildcards,
     bulk_import_resolves_tracks_and_is_idempotent,
+    import_session_commits_many_batches_and_drop_rolls_back,
     audio_features_round_trip_and_upsert,
     taste_profiles_round_trip_per_model,
     mood_overrides_expire,
@@ -732,6 +733,19 @@ async fn bulk_import_resolves_tracks_and_is_idempotent(store: DynStore) {
         first.stored.iter().any(|(_, t)| *t == known),
         "an existing track is reused"
     );
+    // The reported ids are the stored rows' own ids (the SQLite adapter derives them from the
+    // insert instead of reading each row back).
+    let by_id: std::collections::HashMap<i64, ListenEvent> = store
+        .listens_of_profile(d)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    for (&(id, track), &row) in first.stored.iter().zip(&first.stored_rows) {
+        let l = &by_id[&id];
+        assert_eq!((l.track_id, l.ts), (track, rows[row].ts), "listen {id}");
+    }
     let again = store.import_listens(&rows).await.unwrap();
     assert_eq!(
         (again.stored.len(), again.duplicates, again.new_tracks.len()),
@@ -743,6 +757,63 @@ async fn bulk_import_resolves_tracks_and_is_idempotent(store: DynStore) {
         store.import_listens(&bad).await,
         Err(StoreError::InvalidInput { .. })
     ));
+}
+
+/// An import session: batches accumulate in one transaction until `commit`, keys and tracks
+/// from earlier batches of the session count as stored, and dropping it rolls back whatever
+/// was written since its last commit.
+async fn import_session_commits_many_batches_and_drop_rolls_back(store: DynStore) {
+    let d = default_id(&store).await;
+    let row = |i: i64| NewListen {
+        dedup_key: Some(format!("s:{i}")),
+        ..listen(
+            d,
+            &format!("Artist {}", i % 3),
+            &format!("Title {}", i % 5),
+            T0 + i,
+        )
+    };
+    let first: Vec<NewListen> = (0..1_500).map(row).collect();
+    // Overlaps the first batch by 500 keys; same 15 recordings.
+    let second: Vec<NewListen> = (1_000..2_500).map(row).collect();
+    let mut session = store.begin_import().await.unwrap();
+    let a = session.import_listens(&first).await.unwrap();
+    assert_eq!(
+        (a.stored.len(), a.duplicates, a.new_tracks.len()),
+        (1_500, 0, 15)
+    );
+    let b = session.import_listens(&second).await.unwrap();
+    assert_eq!(
+        (b.stored.len(), b.duplicates, b.new_tracks.len()),
+        (1_000, 500, 0),
+        "keys and tracks written earlier in the session are known"
+    );
+    assert_eq!(b.stored_rows, (500..1_500).collect::<Vec<usize>>());
+    session.commit().await.unwrap();
+    assert_eq!(store.status_counts().await.unwrap().listens, 2_500);
+    // Still usable after a commit; what is not committed is rolled back on drop.
+    let third: Vec<NewListen> = (2_500..3_000).map(row).collect();
+    let c = session.import_listens(&third).await.unwrap();
+    assert_eq!(c.stored.len(), 500);
+    drop(session);
+    assert_eq!(store.status_counts().await.unwrap().listens, 2_500);
+    let again = store.import_listens(&third).await.unwrap();
+    assert_eq!(
+        again.stored.len(),
+        500,
+        "the rolled-back batch imports again"
+    );
+    // The ids a session reports are the stored rows' own.
+    let by_id: std::collections::HashMap<i64, ListenEvent> = store
+        .listens_of_profile(d)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    for (&(id, track), &r) in b.stored.iter().zip(&b.stored_rows) {
+        assert_eq!((by_id[&id].track_id, by_id[&id].ts), (track, second[r].ts));
+    }
 }
 
 /// Distinct (artist, title) pairs among the generated rows, plus the "Repeat" row's recording.
@@ -964,4 +1035,120 @@ async fn listening_days_are_distinct_unskipped_baskets(store: DynStore) {
         got,
         vec![(d, day0, a), (d, day0, bt), (d, day0 + 1, a), (b, day0, bt),]
     );
+/// Listens as an older version stored them, before migration 0006: `(ts, dedup_key)`.
+const PRE_0006_KEYS: [(i64, &str); 4] = [
+    (
+        1_700_000_000_123,
+        "spotify-extended:a68db4f2088b5822836dbc7999d7b182",
+    ),
+    (5, "lastfm-csv:0123456789abcdef0123456789abcdef"),
+    (-5, "x:ffffffffffffffffffffffffffffffff"),
+    // Not a row key (the demo's own keys): left alone.
+    (T0, "demo:old:7"),
+];
+
+/// The same rows keyed as `row_key` keys them now (`<source>:<ts padded to 13>:<hash>`).
+const POST_0006_KEYS: [&str; 4] = [
+    "spotify-extended:1700000000123:a68db4f2088b5822836dbc7999d7b182",
+    "lastfm-csv:0000000000005:0123456789abcdef0123456789abcdef",
+    "x:-000000000005:ffffffffffffffffffffffffffffffff",
+    "demo:old:7",
+];
+
+/// Statements writing [`PRE_0006_KEYS`] into a database migrated up to 0005 (the SQL is the
+/// same on both backends).
+fn pre_0006_listens_sql() -> Vec<String> {
+    let mut sql = vec![
+        "INSERT INTO tracks (title, artist, norm_key, origin, added_at) \
+                        VALUES ('Old', 'Import', 'import|old', 'history', 0)"
+            .to_string(),
+    ];
+    for (ts, key) in PRE_0006_KEYS {
+        sql.push(format!(
+            "INSERT INTO listen_events (track_id, profile_id, ts, source, dedup_key) VALUES \
+             ((SELECT id FROM tracks WHERE norm_key = 'import|old'), \
+              (SELECT id FROM profiles WHERE name = 'default'), {ts}, 'old', '{key}')"
+        ));
+    }
+    sql
+}
+
+/// After migration 0006, re-importing the old rows under their new-format keys stores nothing
+/// (idempotency survives the key format change) and new rows still go in.
+async fn reimport_after_0006_is_idempotent(store: DynStore) {
+    let d = default_id(&store).await;
+    let mut rows: Vec<NewListen> = PRE_0006_KEYS
+        .iter()
+        .zip(POST_0006_KEYS)
+        .map(|(&(ts, _), key)| NewListen {
+            dedup_key: Some(key.to_string()),
+            ..listen(d, "Import", "Old", ts)
+        })
+        .collect();
+    let first = store.import_listens(&rows).await.unwrap();
+    assert_eq!(
+        (first.stored.len(), first.duplicates),
+        (0, rows.len()),
+        "every pre-0006 key was rewritten to the current format"
+    );
+    rows.push(NewListen {
+        dedup_key: Some("x:0000000000006:ffffffffffffffffffffffffffffffff".into()),
+        ..listen(d, "Import", "Old", 6)
+    });
+    let second = store.import_listens(&rows).await.unwrap();
+    assert_eq!((second.stored.len(), second.duplicates), (1, 4));
+    assert_eq!(store.status_counts().await.unwrap().listens, 5);
+}
+
+/// Migrations up to (not including) `version`, from the store's own migration directory.
+async fn migrator_before(backend: &str, version: i64) -> sqlx::migrate::Migrator {
+    let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+    let mut m = sqlx::migrate::Migrator::new(std::path::Path::new(&dir))
+        .await
+        .unwrap();
+    let older: Vec<_> = m
+        .migrations
+        .iter()
+        .filter(|m| m.version < version)
+        .cloned()
+        .collect();
+    assert!(!older.is_empty());
+    m.migrations = older.into();
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_migration_0006_rewrites_old_row_keys() {
+    let (url, _guard) = crate::support::sqlite_url();
+    {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        migrator_before("sqlite", 6).await.run(&pool).await.unwrap();
+        for sql in pre_0006_listens_sql() {
+            sqlx::query(&sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    let store = hearth_store::SqliteStore::open(&url).await.unwrap();
+    reimport_after_0006_is_idempotent(std::sync::Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_migration_0006_rewrites_old_row_keys() {
+    let Some((url, _guard)) = crate::support::postgres_url().await else {
+        return;
+    };
+    {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        migrator_before("postgres", 6)
+            .await
+            .run(&pool)
+            .await
+            .unwrap();
+        for sql in pre_0006_listens_sql() {
+            sqlx::query(&sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    let store = hearth_store::PgStore::open(&url).await.unwrap();
+    reimport_after_0006_is_idempotent(std::sync::Arc::new(store)).await;
 }

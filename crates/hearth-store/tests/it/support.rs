@@ -13,6 +13,21 @@ pub async fn sqlite() -> (DynStore, Box<dyn std::any::Any + Send>) {
 
 /// A fresh PostgreSQL database, or `None` (with one line printed) when no server is configured.
 pub async fn postgres() -> Option<(DynStore, Box<dyn std::any::Any + Send>)> {
+    let (url, guard) = postgres_url().await?;
+    let store = PgStore::open(&url).await.unwrap();
+    Some((Arc::new(store), guard))
+}
+
+/// The URL of a fresh SQLite database file, not yet migrated (for migration tests).
+pub fn sqlite_url() -> (String, Box<dyn std::any::Any + Send>) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}/t.db?mode=rwc", dir.path().display());
+    (url, Box::new(dir))
+}
+
+/// The URL of a freshly created, empty PostgreSQL database (dropped with the guard), or `None`
+/// (with one line printed) when no server is configured.
+pub async fn postgres_url() -> Option<(String, Box<dyn std::any::Any + Send>)> {
     let Ok(admin_url) = std::env::var("HEARTH_TEST_PG_URL") else {
         println!("skipped: HEARTH_TEST_PG_URL not set (PostgreSQL contract tests)");
         return None;
@@ -31,8 +46,7 @@ pub async fn postgres() -> Option<(DynStore, Box<dyn std::any::Any + Send>)> {
         .map(|(b, _)| b)
         .unwrap_or(&admin_url);
     let url = format!("{base}/{name}");
-    let store = PgStore::open(&url).await.unwrap();
-    Some((Arc::new(store), Box::new(DropDb { admin_url, name })))
+    Some((url, Box::new(DropDb { admin_url, name })))
 }
 
 fn rand_suffix() -> u64 {

@@ -1,0 +1,17 @@
+-- Import row keys move from `<source>:<hash>` to `<source>:<ts>:<hash>` (issue 3), PostgreSQL flavour.
+-- `<ts>` is the listen's own epoch-ms `ts`, zero-padded to 13 digits (sign first when negative,
+-- as Rust's `{:013}` writes it; never truncated, unlike lpad); the 32-hex-digit hash is
+-- unchanged. Chronological exports then append to the right edge of the unique index instead of
+-- dirtying a random leaf page per row. Rewriting the stored keys keeps re-imports of already
+-- imported files idempotent. Only keys of the old row-key shape (ending in ':' and 32 lowercase
+-- hex digits) are touched; other keys (e.g. the demo's `demo:<name>:<n>`) and NULLs stay.
+UPDATE listen_events
+SET dedup_key = left(dedup_key, length(dedup_key) - 32)
+    || CASE WHEN ts >= 0
+            THEN repeat('0', 13 - length(ts::text)) || ts::text
+            ELSE '-' || repeat('0', 12 - length((-ts)::text)) || (-ts)::text
+       END
+    || ':' || right(dedup_key, 32)
+WHERE dedup_key IS NOT NULL
+  AND length(dedup_key) > 33
+  AND dedup_key ~ ':[0-9a-f]{32}$';
