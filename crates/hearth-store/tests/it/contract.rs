@@ -1035,6 +1035,8 @@ async fn listening_days_are_distinct_unskipped_baskets(store: DynStore) {
         got,
         vec![(d, day0, a), (d, day0, bt), (d, day0 + 1, a), (b, day0, bt),]
     );
+}
+
 /// Listens as an older version stored them, before migration 0006: `(ts, dedup_key)`.
 const PRE_0006_KEYS: [(i64, &str); 4] = [
     (
