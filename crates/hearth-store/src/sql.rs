@@ -281,56 +281,74 @@ macro_rules! impl_store {
                     }
                 }
                 // norm_key depends on (artist, title) only, and an export repeats the same few
-                // thousand recordings: normalise each pair once.
-                let mut memo: std::collections::HashMap<(&str, &str), String> = std::collections::HashMap::new();
-                let keys: Vec<String> = batch
-                    .iter()
-                    .map(|l| memo.entry((l.track.artist.as_str(), l.track.title.as_str())).or_insert_with(|| l.track.norm_key()).clone())
-                    .collect();
-                let mut first_of: Vec<usize> = Vec::new();
-                {
-                    let mut seen = std::collections::HashSet::new();
-                    for (i, k) in keys.iter().enumerate() {
-                        if seen.insert(k.as_str()) {
-                            first_of.push(i);
+                // thousand recordings: normalise each pair once and give every distinct norm_key
+                // a slot, so the per-row work is one hash lookup and no allocation.
+                let mut by_pair: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+                let mut slot_of_key: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+                let mut uniq: Vec<String> = Vec::new();
+                let mut first_row: Vec<usize> = Vec::new();
+                let mut slots: Vec<usize> = Vec::with_capacity(batch.len());
+                for (i, l) in batch.iter().enumerate() {
+                    let pair = (l.track.artist.as_str(), l.track.title.as_str());
+                    let slot = match by_pair.get(&pair) {
+                        Some(&s) => s,
+                        None => {
+                            let k = l.track.norm_key();
+                            let s = match slot_of_key.get(&k) {
+                                Some(&s) => s,
+                                None => {
+                                    uniq.push(k.clone());
+                                    first_row.push(i);
+                                    slot_of_key.insert(k, uniq.len() - 1);
+                                    uniq.len() - 1
+                                }
+                            };
+                            by_pair.insert(pair, s);
+                            s
                         }
-                    }
+                    };
+                    slots.push(slot);
                 }
+                let keys: Vec<&str> = slots.iter().map(|&s| uniq[s].as_str()).collect();
                 // 1. Known tracks: from the session's cache, else from the database (how the
                 // rows come back is the backend's business).
-                let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-                let mut distinct: Vec<&str> = Vec::new();
-                for &i in &first_of {
-                    match known.get(&keys[i]) {
-                        Some(&id) => {
-                            ids.insert(keys[i].clone(), id);
-                        }
-                        None => distinct.push(keys[i].as_str()),
+                let mut slot_ids: Vec<Option<i64>> = uniq.iter().map(|k| known.get(k).copied()).collect();
+                let distinct: Vec<&str> = uniq
+                    .iter()
+                    .zip(&slot_ids)
+                    .filter(|(_, id)| id.is_none())
+                    .map(|(k, _)| k.as_str())
+                    .collect();
+                let found = <$store>::import_known_tracks(tx, &distinct).await?;
+                for (s, k) in uniq.iter().enumerate() {
+                    if slot_ids[s].is_none() {
+                        slot_ids[s] = found.get(k).copied();
                     }
                 }
-                ids.extend(<$store>::import_known_tracks(tx, &distinct).await?);
-                // 2. New tracks, multi-row inserts.
-                let missing: Vec<usize> = first_of.iter().copied().filter(|&i| !ids.contains_key(&keys[i])).collect();
+                // 2. New tracks, multi-row inserts (one row per missing slot).
+                let missing: Vec<usize> = (0..uniq.len()).filter(|&s| slot_ids[s].is_none()).map(|s| first_row[s]).collect();
                 for (key, id) in Self::insert_tracks_tx(tx, batch, &keys, &missing).await? {
-                    ids.insert(key, id);
+                    slot_ids[slot_of_key[&key]] = Some(id);
                     out.new_tracks.push(TrackId(id));
                 }
                 // Rows another writer created meanwhile: look them up.
                 for &i in &missing {
-                    if !ids.contains_key(&keys[i]) {
+                    if slot_ids[slots[i]].is_none() {
                         let id: i64 = sqlx::query_scalar("SELECT id FROM tracks WHERE norm_key = $1")
-                            .bind(&keys[i])
+                            .bind(keys[i])
                             .fetch_one(&mut **tx)
                             .await?;
-                        ids.insert(keys[i].clone(), id);
+                        slot_ids[slots[i]] = Some(id);
                     }
                 }
                 // 3. Listens; a stored key (or one repeated in the batch) makes the row a duplicate.
-                let track_ids: Vec<i64> = keys.iter().map(|k| ids[k]).collect();
-                if known.len() + ids.len() > IMPORT_TRACK_CACHE {
+                let slot_ids: Vec<i64> = slot_ids.into_iter().map(|id| id.expect("every slot resolved above")).collect();
+                let track_ids: Vec<i64> = slots.iter().map(|&s| slot_ids[s]).collect();
+                drop(keys);
+                if known.len() + uniq.len() > IMPORT_TRACK_CACHE {
                     known.clear();
                 }
-                known.extend(ids);
+                known.extend(uniq.into_iter().zip(slot_ids));
                 let listen_ids = <$store>::import_insert_listens(tx, batch, &track_ids).await?;
                 for (row, id) in listen_ids.into_iter().enumerate() {
                     match id {
@@ -347,10 +365,10 @@ macro_rules! impl_store {
             /// Inserts the tracks of `batch[i]` for every `i` in `missing` (their `norm_key`s are
             /// `keys[i]`) in multi-row statements, origin `history`. Returns `(norm_key, id)` of the
             /// rows this call created; a key another writer created meanwhile is not returned.
-            async fn insert_tracks_tx(
+            async fn insert_tracks_tx<K: AsRef<str> + Sync>(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 batch: &[NewListen],
-                keys: &[String],
+                keys: &[K],
                 missing: &[usize],
             ) -> StoreResult<Vec<(String, i64)>> {
                 const TRACK_COLS: usize = 14;
@@ -382,7 +400,7 @@ macro_rules! impl_store {
                             .bind(&t.preview_url)
                             .bind(&t.provider_uri)
                             .bind(serde_json::to_string(&t.tags).unwrap_or_else(|_| "[]".into()))
-                            .bind(&keys[i])
+                            .bind(keys[i].as_ref())
                             .bind(batch[i].ts);
                     }
                     for r in q.fetch_all(&mut **tx).await? {

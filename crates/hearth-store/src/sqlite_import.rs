@@ -100,8 +100,6 @@ impl crate::SqliteStore {
             })
             .collect::<Result<_, _>>()?;
         let mut out = vec![None; batch.len()];
-        // A key repeated in an earlier chunk of this batch was stored there.
-        let mut taken: HashSet<&str> = HashSet::new();
         let rows: Vec<usize> = (0..batch.len()).collect();
         let chunks: Vec<&[usize]> = rows.chunks(LISTEN_CHUNK).collect();
         let sqls: Vec<Cow<'static, str>> = chunks.iter().map(|c| insert_sql(c.len())).collect();
@@ -113,11 +111,12 @@ impl crate::SqliteStore {
                     .bind(track_ids[i])
                     .bind(l.profile_id.0)
                     .bind(l.ts)
-                    .bind(&l.source)
-                    .bind(&l.speaker_name)
+                    // `&str` binds borrow; `&String` would copy every value.
+                    .bind(l.source.as_str())
+                    .bind(l.speaker_name.as_deref())
                     .bind(l.ms_played)
                     .bind(l.skipped)
-                    .bind(&l.reason_end)
+                    .bind(l.reason_end.as_deref())
                     .bind(keys[i]);
             }
             q
@@ -151,7 +150,6 @@ impl crate::SqliteStore {
                 // row, increasing in VALUES order.
                 for (r, &i) in chunk.iter().enumerate() {
                     out[i] = Some(start + 1 + r as i64);
-                    taken.insert(keys[i]);
                 }
                 continue;
             }
@@ -166,8 +164,11 @@ impl crate::SqliteStore {
             .into_iter()
             .map(|(id, k)| (k, id))
             .collect();
+            // The first row with an added key is the one stored; a repeat inside this chunk is
+            // a duplicate. (A key stored by an earlier chunk was ignored here, so it is not
+            // among the added rows.)
+            let mut taken: HashSet<&str> = HashSet::new();
             for &i in chunk.iter() {
-                // The first row with an added key is the one stored; a repeat is a duplicate.
                 if taken.insert(keys[i]) {
                     out[i] = added_ids.get(keys[i]).copied();
                 }
