@@ -782,9 +782,9 @@ fn evidence_stats(input: &RecommendInput<'_>) -> [Option<(f64, f64)>; 4] {
         let values: Vec<f64> = input
             .candidates
             .iter()
-            .filter(|c| eligible(input, c))
-            .filter_map(|c| c.evidence.values()[k])
-            .filter(|v| v.is_finite())
+            .filter_map(|c| c.evidence.values()[k].map(|v| (c, v)))
+            .filter(|(c, v)| v.is_finite() && eligible(input, c))
+            .map(|(_, v)| v)
             .map(f64::from)
             .collect();
         if values.is_empty() {
