@@ -62,17 +62,7 @@ impl crate::PgStore {
             );
             let mut q = sqlx::query(&sql);
             for &i in chunk {
-                let l = &batch[i];
-                q = q
-                    .bind(track_ids[i])
-                    .bind(l.profile_id.0)
-                    .bind(l.ts)
-                    .bind(&l.source)
-                    .bind(&l.speaker_name)
-                    .bind(l.ms_played)
-                    .bind(l.skipped)
-                    .bind(&l.reason_end)
-                    .bind(&l.dedup_key);
+                q = bind_listen!(q, batch[i], track_ids[i]);
             }
             for r in q.fetch_all(&mut **tx).await? {
                 stored.insert(r.try_get("dedup_key")?, r.try_get("id")?);

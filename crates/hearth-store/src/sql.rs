@@ -51,6 +51,23 @@ macro_rules! track_from_row {
     }};
 }
 
+/// Binds one listen's nine `listen_events` columns — track_id, profile_id, ts, source,
+/// speaker_name, ms_played, skipped, reason_end, dedup_key — in that order (every multi-row
+/// listen INSERT uses this column list). String values are bound as `&str` so they are borrowed.
+macro_rules! bind_listen {
+    ($q:expr, $l:expr, $track_id:expr) => {
+        $q.bind($track_id)
+            .bind($l.profile_id.0)
+            .bind($l.ts)
+            .bind($l.source.as_str())
+            .bind($l.speaker_name.as_deref())
+            .bind($l.ms_played)
+            .bind($l.skipped)
+            .bind($l.reason_end.as_deref())
+            .bind($l.dedup_key.as_deref())
+    };
+}
+
 macro_rules! listen_from_row {
     ($row:expr, $default_id:expr) => {{
         use sqlx::Row;
@@ -865,17 +882,7 @@ macro_rules! impl_store {
                     let sql = <$store>::bulk_sql(sql);
                     let mut q = sqlx::query(&sql);
                     for &i in chunk {
-                        let l = &batch[i];
-                        q = q
-                            .bind(ids[&keys[i]])
-                            .bind(l.profile_id.0)
-                            .bind(l.ts)
-                            .bind(&l.source)
-                            .bind(&l.speaker_name)
-                            .bind(l.ms_played)
-                            .bind(l.skipped)
-                            .bind(&l.reason_end)
-                            .bind(&l.dedup_key);
+                        q = bind_listen!(q, batch[i], ids[&keys[i]]);
                     }
                     let mut by_key: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
                     let mut by_tuple: std::collections::HashMap<(i64, i64, i64), i64> = std::collections::HashMap::new();

@@ -106,18 +106,7 @@ impl crate::SqliteStore {
         let bind = |k: usize| {
             let mut q = sqlx::query(&sqls[k]);
             for &i in chunks[k] {
-                let l = &batch[i];
-                q = q
-                    .bind(track_ids[i])
-                    .bind(l.profile_id.0)
-                    .bind(l.ts)
-                    // `&str` binds borrow; `&String` would copy every value.
-                    .bind(l.source.as_str())
-                    .bind(l.speaker_name.as_deref())
-                    .bind(l.ms_played)
-                    .bind(l.skipped)
-                    .bind(l.reason_end.as_deref())
-                    .bind(keys[i]);
+                q = bind_listen!(q, batch[i], track_ids[i]);
             }
             q
         };
