@@ -87,8 +87,18 @@ impl Settings {
             .try_init();
     }
 
+    /// Opens the store of the effective database URL (migrating it), creating the data
+    /// directory of a SQLite database first: the first step of every command that touches data.
+    pub async fn open_store(&self) -> anyhow::Result<hearth_store::DynStore> {
+        self.ensure_data_dir()?;
+        let url = self.config.effective_database_url();
+        hearth_store::open(&url)
+            .await
+            .with_context(|| format!("cannot open the store at {url}"))
+    }
+
     /// Creates the data directory for a SQLite URL inside it.
-    pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
+    fn ensure_data_dir(&self) -> anyhow::Result<()> {
         let url = self.config.effective_database_url();
         if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.split('?').next().unwrap_or(path);

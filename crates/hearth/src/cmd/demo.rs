@@ -30,11 +30,8 @@ pub struct Args {
 pub const DEFAULT_DEMO_DIR: &str = "./hearth-demo";
 
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
-    settings.ensure_data_dir()?;
+    let store = settings.open_store().await?;
     let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
     let reco = RecoService::new(store.clone(), &settings.config);
     let opts = DemoOptions {
         tracks_per_style: args.tracks_per_style as usize,

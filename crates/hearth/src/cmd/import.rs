@@ -44,11 +44,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         .parse()
         .with_context(|| format!("unknown format {:?}", args.format))?;
     validate_profile_name(&args.profile)?;
-    settings.ensure_data_dir()?;
-    let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
+    let store = settings.open_store().await?;
     let (profile, created) = store
         .ensure_profile(&args.profile, SystemClock.now_ms())
         .await?;

@@ -26,11 +26,7 @@ pub enum Action {
 }
 
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
-    settings.ensure_data_dir()?;
-    let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
+    let store = settings.open_store().await?;
     let name = args.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
     let p = store
         .get_profile(name)

@@ -1,7 +1,6 @@
 //! `hearth profile …` — manage listener profiles from the terminal.
 
 use crate::settings::Settings;
-use anyhow::Context;
 use hearth_core::clock::{to_rfc3339, Clock, SystemClock};
 use hearth_core::profile_name::validate_profile_name;
 
@@ -32,11 +31,7 @@ pub enum Action {
 }
 
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
-    settings.ensure_data_dir()?;
-    let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
+    let store = settings.open_store().await?;
     let now = SystemClock.now_ms();
     match args.action {
         Action::List { json } => {

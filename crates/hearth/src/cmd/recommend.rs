@@ -2,7 +2,7 @@
 //! the same [`RecoService`] path as `GET /api/recommendations`.
 
 use crate::settings::Settings;
-use anyhow::{bail, Context};
+use anyhow::bail;
 use hearth_core::clock::{Clock, SystemClock};
 use hearth_server::reco::{RecoRequest, RecoService};
 
@@ -31,11 +31,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     if !(1..=500).contains(&args.limit) {
         bail!("--limit {} is outside 1..=500", args.limit);
     }
-    settings.ensure_data_dir()?;
-    let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
+    let store = settings.open_store().await?;
     let now = SystemClock.now_ms();
     let (profile, vibe) = super::listener(&store, args.profile.as_deref(), args.vibe).await?;
     let reco = RecoService::new(store.clone(), &settings.config);

@@ -27,11 +27,7 @@ pub(crate) async fn open_living(
     settings: &Settings,
     profile: Option<&str>,
 ) -> anyhow::Result<(DynStore, LivingService, Profile)> {
-    settings.ensure_data_dir()?;
-    let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
+    let store = settings.open_store().await?;
     let name = profile.unwrap_or(DEFAULT_PROFILE);
     let p = store
         .get_profile(name)

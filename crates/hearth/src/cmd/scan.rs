@@ -50,11 +50,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
             .context("descriptor version")?,
         max_attempts: i64::from(cfg.max_attempts),
     };
-    settings.ensure_data_dir()?;
-    let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
+    let store = settings.open_store().await?;
 
     let progress = Arc::new(LibraryProgress::default());
     let bar = if args.quiet {

@@ -16,11 +16,7 @@ pub struct Args {
 
 pub async fn run(settings: Settings, _args: Args) -> anyhow::Result<()> {
     settings.init_logging();
-    settings.ensure_data_dir()?;
-    let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
+    let store = settings.open_store().await?;
     let bind = settings.config.server.bind.clone();
     let listener = tokio::net::TcpListener::bind(&bind)
         .await

@@ -25,11 +25,7 @@ pub struct Args {
 }
 
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
-    settings.ensure_data_dir()?;
-    let url = settings.config.effective_database_url();
-    let store = hearth_store::open(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
+    let store = settings.open_store().await?;
     let profile = match &args.profile {
         Some(name) => Some(
             store
