@@ -642,6 +642,24 @@ mod tests {
         );
         assert_eq!(
             err(b()
+                .env([("HEARTH_SCORING_COLLABORATIVE_WEIGHT", "-0.1")])
+                .and_then(|b| b.build())),
+            "scoring.collaborative_weight"
+        );
+        assert_eq!(
+            err(b()
+                .env([("HEARTH_SCORING_POPULARITY_WEIGHT", "-11")])
+                .and_then(|b| b.build())),
+            "scoring.popularity_weight"
+        );
+        // A negative popularity weight (favour the long tail) is allowed.
+        let c = b()
+            .env([("HEARTH_SCORING_POPULARITY_WEIGHT", "-0.5")])
+            .and_then(|b| b.build())
+            .unwrap();
+        assert_eq!(c.scoring.popularity_weight, -0.5);
+        assert_eq!(
+            err(b()
                 .env([("HEARTH_CYCLING_AGGRESIVENESS", "3")])
                 .and_then(|b| b.build())),
             "cycling.aggresiveness"
