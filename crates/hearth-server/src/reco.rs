@@ -221,11 +221,6 @@ impl RecoService {
         Ok(Some(model))
     }
 
-    /// Drops the co-listening model so the next request rebuilds it (tests, admin reloads).
-    pub async fn reset_co_listening(&self) {
-        *self.collab.model.write().await = None;
-    }
-
     /// Writes every profile changed since the last flush to the store; returns how many.
     pub async fn flush(&self) -> Result<usize, ApiError> {
         let dirty: Vec<ProfileId> = self
