@@ -307,23 +307,16 @@ macro_rules! impl_store {
                 let mut slots: Vec<usize> = Vec::with_capacity(batch.len());
                 for (i, l) in batch.iter().enumerate() {
                     let pair = (l.track.artist.as_str(), l.track.title.as_str());
-                    let slot = match by_pair.get(&pair) {
-                        Some(&s) => s,
-                        None => {
-                            let k = l.track.norm_key();
-                            let s = match slot_of_key.get(&k) {
-                                Some(&s) => s,
-                                None => {
-                                    uniq.push(k.clone());
-                                    first_row.push(i);
-                                    slot_of_key.insert(k, uniq.len() - 1);
-                                    uniq.len() - 1
-                                }
-                            };
-                            by_pair.insert(pair, s);
-                            s
+                    let slot = *by_pair.entry(pair).or_insert_with(|| {
+                        let k = l.track.norm_key();
+                        let next = uniq.len();
+                        let s = *slot_of_key.entry(k.clone()).or_insert(next);
+                        if s == next {
+                            uniq.push(k);
+                            first_row.push(i);
                         }
-                    };
+                        s
+                    });
                     slots.push(slot);
                 }
                 let keys: Vec<&str> = slots.iter().map(|&s| uniq[s].as_str()).collect();

@@ -41,14 +41,15 @@ impl SqliteStore {
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-16000")
             // Checkpoint when the WAL reaches 32 MB instead of SQLite's 4 MB: a bulk import's
-            // commit dirties thousands of pages of the (profile, track, ts) index, and at 4 MB
-            // every commit was followed by a checkpoint copying all of them into the database
-            // file again; fewer, larger checkpoints copy a page rewritten by several commits
-            // once (issue 3: 1M-row import 36k -> 48k rows/s, 4.6 -> 3.5 GB written).
+            // commit dirties thousands of index pages, and at 4 MB every commit was followed by
+            // a checkpoint copying all of them into the database file again; fewer, larger
+            // checkpoints copy a page rewritten by several commits once (issue 3, measured while
+            // the listen index was still (profile, track, ts): 36k -> 48k rows/s, 4.6 -> 3.5 GB
+            // written).
             .pragma("wal_autocheckpoint", "8192");
-        // The writer gets a 32 MB page cache (readers keep 16 MB): a bulk import's transaction
-        // dirties most of the (profile, track, ts) index, and pages that no longer fit are
-        // spilled to the WAL mid-transaction and read back (issue 3; RSS stays under 150 MB).
+        // The writer gets a 32 MB page cache (readers keep 16 MB): the pages a bulk import's
+        // 50,000-row transaction dirties must fit, or they are spilled to the WAL
+        // mid-transaction and read back (issue 3; RSS stays under 150 MB).
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
