@@ -371,7 +371,7 @@ pub fn run_hetrec(dir: &Path, opts: &EvalOptions) -> Result<EvalReport, EvalErro
                     log_popularity: log_popularity(train),
                 };
                 notes.push(format!(
-                    "hybrid weights (grid-searched on a validation split of the training data, \
+                    "hybrid weights (tuned on a grid by coordinate ascent on a validation split of the training data, \
                      seed+1, validation NDCG@10 {val_ndcg:.4}) of scoring::recommend, co-listening \
                      and the other evidence z-scored per user over the shortlist: collaborative \
                      (ItemKNN = hearth_core::collab::CoListening) {}, latent (ALS) {}, tag-taste {}, \
