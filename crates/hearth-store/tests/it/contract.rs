@@ -11,19 +11,7 @@ use std::collections::HashSet;
 const T0: i64 = 1_700_000_000_000;
 const WINDOW: i64 = 60_000;
 
-fn listen(profile: ProfileId, artist: &str, title: &str, ts: i64) -> NewListen {
-    NewListen {
-        track: TrackInput::new(artist, title),
-        profile_id: profile,
-        ts,
-        source: "test".into(),
-        speaker_name: None,
-        ms_played: None,
-        skipped: false,
-        reason_end: None,
-        dedup_key: None,
-    }
-}
+use crate::support::listen;
 
 async fn default_id(store: &DynStore) -> ProfileId {
     store

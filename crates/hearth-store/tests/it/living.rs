@@ -370,15 +370,9 @@ async fn trial_counts_come_from_listens_since_the_trial_started(store: DynStore)
         .await
         .unwrap();
     let listen = |profile: ProfileId, k: usize, ts: i64, skipped: bool| NewListen {
-        track: TrackInput::new(format!("Artist {k}"), format!("Song {k}")),
-        profile_id: profile,
-        ts,
-        source: "test".into(),
-        speaker_name: None,
-        ms_played: None,
         skipped,
-        reason_end: None,
         dedup_key: Some(format!("{}-{k}-{ts}", profile.0)),
+        ..crate::support::listen(profile, &format!("Artist {k}"), &format!("Song {k}"), ts)
     };
     // Before the trial: does not count.
     store

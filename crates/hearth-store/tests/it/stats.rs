@@ -9,15 +9,8 @@ const DAY: i64 = 86_400_000;
 
 fn listen(profile: ProfileId, artist: &str, title: &str, ts: i64, skipped: bool) -> NewListen {
     NewListen {
-        track: TrackInput::new(artist, title),
-        profile_id: profile,
-        ts,
-        source: "test".into(),
-        speaker_name: None,
-        ms_played: None,
         skipped,
-        reason_end: None,
-        dedup_key: None,
+        ..crate::support::listen(profile, artist, title, ts)
     }
 }
 

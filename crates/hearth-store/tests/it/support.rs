@@ -1,7 +1,24 @@
-//! Store factories for the contract suite.
+//! Store factories for the contract suite, and the listen every suite starts from.
 
+use hearth_core::ids::ProfileId;
+use hearth_core::model::{NewListen, TrackInput};
 use hearth_store::{DynStore, PgStore, SqliteStore};
 use std::sync::Arc;
+
+/// A played-through listen of `artist – title` by `profile` at `ts`, source `test`, no key.
+pub fn listen(profile: ProfileId, artist: &str, title: &str, ts: i64) -> NewListen {
+    NewListen {
+        track: TrackInput::new(artist, title),
+        profile_id: profile,
+        ts,
+        source: "test".into(),
+        speaker_name: None,
+        ms_played: None,
+        skipped: false,
+        reason_end: None,
+        dedup_key: None,
+    }
+}
 
 /// A fresh SQLite store in a temp dir (the dir lives as long as the returned guard).
 pub async fn sqlite() -> (DynStore, Box<dyn std::any::Any + Send>) {
